@@ -7,10 +7,13 @@ light commands (`inspect`, `targets`) never pay for importing TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -34,6 +37,28 @@ def _fail(message: str) -> None:
     sys.stderr.write(f"error: {message}\n")
     sys.stderr.flush()
     raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def native_stderr_quiet(enabled: bool = True):
+    """Send C-level stderr (TensorFlow's absl logging, the converter's prints) to a temp file
+    while heavy native work runs, so that an error stays one line. The captured text is
+    logged at DEBUG level; `-v` leaves stderr alone."""
+    if not enabled or logging.getLogger().level <= logging.INFO:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            logging.getLogger("edgeq.native").debug("%s", sink.read().decode(errors="replace"))
 
 
 def handles_errors(fn: Callable) -> Callable:
@@ -77,12 +102,38 @@ def quantize(
 
     if mode not in ("int8", "int16x8"):
         _fail(f"--mode must be int8 or int16x8, not {mode!r}")
-    with console.status("converting and calibrating..."):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with console.status("converting and calibrating..."), native_stderr_quiet():
         result = ptq.quantize_file(
             model, output, calib, samples=samples, mode=mode, allow_float=allow_float,
             eval_path=eval_data, report_path=report,
         )
     stdout.print(quant_report.summary_table(result))
+
+
+@app.command("inspect")
+@handles_errors
+def inspect_cmd(
+    model: Path = typer.Argument(..., help="An int8 (or any) .tflite model."),
+    as_json: bool = typer.Option(False, "--json", help="Write one JSON document to stdout."),
+) -> None:
+    """Ops, tensors, quantization, MACs, sizes, TFLM arena and runtime support of a .tflite."""
+    # Never imports TensorFlow: the reader uses the schema module of the tflite-micro wheel,
+    # and the arena is measured by the TFLM interpreter in a child process.
+    from edgeq.model.arena import start_tflm_arena
+    from edgeq.model.reader import read_model
+    from edgeq.report import inspect as inspect_report
+
+    # The TFLM child measures the arena while this process parses; leaving the block
+    # (a malformed model raised) stops it.
+    with start_tflm_arena(model) as arena:
+        graph = read_model(model)
+        report = inspect_report.build_report(graph, arena=arena.result())
+    if as_json:
+        sys.stdout.write(inspect_report.to_json(report) + "\n")
+        sys.stdout.flush()
+    else:
+        stdout.print(inspect_report.render(report))
 
 
 def main() -> None:

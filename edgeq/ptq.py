@@ -1,0 +1,441 @@
+"""Keras -> full-integer .tflite by post-training quantization.
+
+Pipeline: load the model (a ``keras.Model``, ``.keras``/``.h5`` file or SavedModel directory)
+-> export a SavedModel with a fixed batch of 1 (so Flatten stays a RESHAPE instead of
+SHAPE/STRIDED_SLICE/PACK) -> TFLiteConverter with representative data -> verify with the
+edgeq reader that every op is integer. The converter is allowed to fall back to float only
+so that edgeq can *name* the float ops; such a model is refused unless ``allow_float``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from edgeq.errors import DataError, EdgeqError, InputFileError, NotFullyIntegerError
+from edgeq.model.ir import Model
+from edgeq.model.reader import read_model
+
+log = logging.getLogger(__name__)
+
+MODES = ("int8", "int16x8")
+# Tensor types a fully integer model may hold, per mode (INT32/INT64: biases, shape operands).
+_INTEGER_TYPES = {
+    "int8": {"INT8", "INT32", "INT64", "BOOL"},
+    "int16x8": {"INT8", "INT16", "INT32", "INT64", "BOOL"},
+}
+_IO_TYPE = {"int8": "INT8", "int16x8": "INT16"}
+_WEIGHTED = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "CONV_3D"}
+
+
+@dataclass(frozen=True)
+class FloatOp:
+    """An op left in float by the converter, with the likely reason."""
+
+    index: int
+    name: str
+    output: str
+    cause: str
+
+    def describe(self) -> str:
+        return f"op {self.index} {self.name} ({self.output}): {self.cause}"
+
+
+@dataclass(frozen=True)
+class QuantizeReport:
+    """What `quantize` did: the inputs it used and checks on what it produced."""
+
+    mode: str
+    samples: int  # calibration samples used
+    int8_bytes: int  # size of the quantized flatbuffer
+    seconds: float  # conversion wall time (export + calibration + conversion)
+    float_ops: tuple[FloatOp, ...]
+    op_counts: tuple[tuple[str, int], ...]  # (op name, count) in the quantized model
+    input_quant: tuple[float, int]  # (scale, zero point) of input 0
+    output_quant: tuple[float, int]
+
+    @property
+    def fully_integer(self) -> bool:
+        return not self.float_ops
+
+
+def _silence_tf() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def load_keras_model(path: str | Path) -> Any:
+    """Load a ``.keras``/``.h5`` Keras model, or return the path of a SavedModel directory.
+
+    Raises InputFileError naming the problem (missing file, wrong kind, unreadable)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file or directory")
+    if path.is_dir():
+        if not (path / "saved_model.pb").exists():
+            raise InputFileError(f"{path}: a directory but not a SavedModel (no saved_model.pb)")
+        return path
+    if path.suffix.lower() == ".tflite":
+        raise InputFileError(f"{path} is already a .tflite model; quantize takes the Keras model (.keras, .h5, SavedModel)")
+    if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
+        raise InputFileError(f"{path}: unknown model format {path.suffix!r}; give a .keras, .h5 or SavedModel directory")
+    _silence_tf()
+    import keras
+
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputFileError(f"{path}: cannot load this Keras model ({first[:200]})") from None
+
+
+def load_npz_inputs(path: str | Path, *, labels: bool = False) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Read edgeq's npz format: inputs under ``x`` (or ``x0, x1, ...``), labels under ``y``."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such data file (expected an .npz with inputs under 'x')")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__})") from None
+    if "x" in arrays:
+        xs = [arrays["x"]]
+    else:
+        keys = sorted((k for k in arrays if k[:1] == "x" and k[1:].isdigit()), key=lambda k: int(k[1:]))
+        if not keys:
+            raise DataError(f"{path}: no inputs: expected an array named 'x' (or x0, x1, ...); found {sorted(arrays)}")
+        xs = [arrays[k] for k in keys]
+    n = xs[0].shape[0] if xs[0].ndim else 0
+    if n == 0 or any(x.ndim == 0 or x.shape[0] != n for x in xs):
+        raise DataError(f"{path}: input arrays must share a non-empty first (sample) dimension")
+    y = None
+    if labels:
+        if "y" not in arrays:
+            raise DataError(f"{path}: no labels: expected class indices under 'y'")
+        y = np.asarray(arrays["y"]).reshape(-1)
+        if y.shape[0] != n or not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{path}: 'y' must hold {n} integer class indices (got {y.dtype} {arrays['y'].shape})")
+    return xs, y
+
+
+def _input_shapes(model: Any) -> list[tuple[int, ...]]:
+    """Per-input shapes without the batch dimension."""
+    if isinstance(model, Path):  # SavedModel
+        import tensorflow as tf
+
+        sig = tf.saved_model.load(str(model)).signatures.get("serving_default")
+        if sig is None:
+            raise InputFileError(f"{model}: the SavedModel has no 'serving_default' signature")
+        specs = sorted(sig.structured_input_signature[1].items())
+        return [tuple(int(d) for d in spec.shape[1:]) for _, spec in specs]
+    shapes = []
+    for t in model.inputs:
+        dims = tuple(t.shape[1:])
+        if any(d is None for d in dims):
+            raise InputFileError(f"model input {t.name!r} has an unknown dimension {tuple(t.shape)}; give it a fixed shape")
+        shapes.append(tuple(int(d) for d in dims))
+    return shapes
+
+
+def _pick_samples(xs: Sequence[np.ndarray], samples: int) -> list[np.ndarray]:
+    """A deterministic subset: a fixed-seed choice of ``samples`` rows kept in file order."""
+    n = xs[0].shape[0]
+    if n <= samples:
+        idx = np.arange(n)
+    else:
+        idx = np.sort(np.random.default_rng(0).choice(n, size=samples, replace=False))
+    return [np.asarray(x[idx], dtype=np.float32) for x in xs]
+
+
+def _saved_model_dir(model: Any, shapes: list[tuple[int, ...]], workdir: Path) -> Path:
+    """A SavedModel whose serving signature has a batch of exactly 1."""
+    import tensorflow as tf
+
+    out = workdir / "saved_model"
+    if isinstance(model, Path):
+        loaded = tf.saved_model.load(str(model))
+        sig = loaded.signatures["serving_default"]
+        names = sorted(sig.structured_input_signature[1])
+        specs = [tf.TensorSpec([1, *s], tf.float32, name=n) for n, s in zip(names, shapes)]
+
+        @tf.function(input_signature=specs)
+        def serve(*args):
+            return sig(**dict(zip(names, args)))
+
+        tf.saved_model.save(loaded, str(out), signatures={"serving_default": serve})
+        return out
+    specs = [tf.TensorSpec([1, *s], tf.float32) for s in shapes]
+    model.export(str(out), format="tf_saved_model", input_signature=specs, verbose=False)
+    return out
+
+
+def make_converter(
+    model: Any, calib: Sequence[np.ndarray], mode: str, workdir: Path, *, integer_io: bool = True
+) -> Any:
+    """A TFLiteConverter set up for full-integer quantization (float fallback enabled so the
+    result can be checked and the float ops named). ``integer_io=False`` keeps float model
+    inputs/outputs (TF's QuantizationDebugger needs that for int16x8)."""
+    import tensorflow as tf
+
+    shapes = [tuple(x.shape[1:]) for x in calib]
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(_saved_model_dir(model, shapes, workdir)))
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    n = calib[0].shape[0]
+
+    def representative():
+        for i in range(n):
+            yield [x[i : i + 1] for x in calib]
+
+    converter.representative_dataset = representative
+    if mode == "int8":
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
+        io_type = tf.int8
+    else:
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
+            tf.lite.OpsSet.TFLITE_BUILTINS,
+        ]
+        io_type = tf.int16
+    if integer_io:
+        converter.inference_input_type = io_type
+        converter.inference_output_type = io_type
+    return converter
+
+
+def find_float_ops(model: Model, mode: str = "int8") -> list[FloatOp]:
+    """Every op that reads or writes a non-integer tensor, with the likely cause.
+
+    QUANTIZE/DEQUANTIZE pairs the converter inserts around a float island are reported only
+    when nothing else explains them (e.g. float model inputs)."""
+    allowed = _INTEGER_TYPES[mode]
+    sg = model.main
+    found: list[FloatOp] = []
+    boundary: list[FloatOp] = []
+    for op in sg.operators:
+        tensors = [sg.tensors[i] for i in (*op.inputs, *op.outputs) if i >= 0]
+        float_types = sorted({t.dtype for t in tensors if t.dtype not in allowed})
+        if not float_types:
+            continue
+        out = sg.tensors[op.outputs[0]].name if op.outputs else ""
+        if op.opcode in ("QUANTIZE", "DEQUANTIZE"):
+            boundary.append(FloatOp(op.index, op.name, out, f"converts to/from {'/'.join(float_types)} around a float section"))
+            continue
+        if op.opcode in _WEIGHTED:
+            cause = (
+                "weights stayed float: usually a BatchNormalization that could not be folded into "
+                "this layer (Conv→BN), or calibration data that never reached it"
+            )
+        elif op.opcode == "CUSTOM":
+            cause = "a custom op has no integer kernel; remove it or run it outside the model"
+        else:
+            cause = f"TFLite has no {mode} kernel for {op.name}; replace the layer or pass --allow-float"
+        found.append(FloatOp(op.index, op.name, out, cause))
+    for i in sg.inputs:
+        if sg.tensors[i].dtype != _IO_TYPE[mode]:
+            found.append(FloatOp(-1, "INPUT", sg.tensors[i].name, f"model input is {sg.tensors[i].dtype}, not {_IO_TYPE[mode]}"))
+    for i in sg.outputs:
+        if sg.tensors[i].dtype != _IO_TYPE[mode]:
+            found.append(FloatOp(-1, "OUTPUT", sg.tensors[i].name, f"model output is {sg.tensors[i].dtype}, not {_IO_TYPE[mode]}"))
+    return found or boundary
+
+
+def quantize(
+    model: Any,
+    calib: np.ndarray | Sequence[np.ndarray] | str | Path,
+    *,
+    mode: str = "int8",
+    samples: int = 200,
+    allow_float: bool = False,
+) -> tuple[bytes, QuantizeReport]:
+    """Full-integer post-training quantization.
+
+    Args:
+        model: a ``keras.Model``, or the path of a ``.keras``/``.h5`` file or SavedModel dir.
+        calib: representative inputs (float, the model's input shape with a leading sample
+            dimension; a list for several inputs), or the path of an ``.npz`` (``x``).
+        mode: ``"int8"`` (int8 activations) or ``"int16x8"`` (int16 activations, int8 weights).
+        samples: how many calibration samples; a fixed-seed subset when more are given.
+        allow_float: return a model even if some ops stayed float (they are listed in the
+            report); otherwise such a model raises :class:`NotFullyIntegerError`.
+
+    Returns:
+        ``(tflite_bytes, report)``; input and output tensors are int8 (int16 for int16x8)
+        and weights per-channel where TFLite supports it.
+    """
+    if mode not in MODES:
+        raise EdgeqError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if samples < 1:
+        raise EdgeqError("samples must be at least 1")
+    if isinstance(model, (str, Path)):
+        model = load_keras_model(model)
+    if isinstance(calib, (str, Path)):
+        xs, _ = load_npz_inputs(calib)
+    elif isinstance(calib, np.ndarray):
+        xs = [calib]
+    else:
+        xs = [np.asarray(c) for c in calib]
+    _silence_tf()
+    shapes = _input_shapes(model)
+    if len(xs) != len(shapes):
+        raise DataError(f"the model has {len(shapes)} inputs but the calibration data has {len(xs)} arrays")
+    for i, (x, shape) in enumerate(zip(xs, shapes)):
+        if tuple(x.shape[1:]) != shape:
+            raise DataError(
+                f"calibration input {i} has shape {tuple(x.shape)}; the model wants (N, {', '.join(map(str, shape))})"
+            )
+        if not np.all(np.isfinite(np.asarray(x, dtype=np.float32))):
+            raise DataError(f"calibration input {i} holds NaN or infinite values")
+    chosen = _pick_samples(xs, samples)
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="edgeq-ptq-") as tmp:
+        converter = make_converter(model, chosen, mode, Path(tmp))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                flatbuffer = converter.convert()
+            except Exception as exc:
+                msg = " ".join(str(exc).split())[:300] or type(exc).__name__
+                raise EdgeqError(f"the TFLite converter failed: {msg}") from None
+    seconds = time.perf_counter() - start
+
+    ir = read_model(flatbuffer)
+    float_ops = find_float_ops(ir, mode)
+    if float_ops and not allow_float:
+        listed = "; ".join(f.describe() for f in float_ops)
+        raise NotFullyIntegerError(
+            f"the converted model is not fully integer: {listed} (nothing written; pass --allow-float to keep it anyway)"
+        )
+    counts: dict[str, int] = {}
+    for op in ir.main.operators:
+        counts[op.name] = counts.get(op.name, 0) + 1
+
+    def qp(index: int) -> tuple[float, int]:
+        q = ir.main.tensors[index].quant
+        return (q.scale[0], q.zero_point[0]) if q else (0.0, 0)
+
+    report = QuantizeReport(
+        mode=mode,
+        samples=chosen[0].shape[0],
+        int8_bytes=len(flatbuffer),
+        seconds=seconds,
+        float_ops=tuple(float_ops),
+        op_counts=tuple(counts.items()),
+        input_quant=qp(ir.main.inputs[0]),
+        output_quant=qp(ir.main.outputs[0]),
+    )
+    log.info("quantized (%s) in %.1f s: %d bytes", mode, seconds, len(flatbuffer))
+    return flatbuffer, report
+
+
+def float_tflite(model: Any, shapes: list[tuple[int, ...]]) -> bytes:
+    """The same model converted without quantization (the float baseline for sizes)."""
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory(prefix="edgeq-float-") as tmp:
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(_saved_model_dir(model, shapes, Path(tmp))))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return converter.convert()
+
+
+def predict_float(model: Any, xs: Sequence[np.ndarray], batch_size: int = 256) -> np.ndarray:
+    """Float model outputs (output 0) for all samples."""
+    xs = [np.asarray(x, dtype=np.float32) for x in xs]
+    if isinstance(model, Path):
+        import tensorflow as tf
+
+        sig = tf.saved_model.load(str(model)).signatures["serving_default"]
+        names = sorted(sig.structured_input_signature[1])
+        outs = []
+        for s in range(0, xs[0].shape[0], batch_size):
+            res = sig(**{n: tf.constant(x[s : s + batch_size]) for n, x in zip(names, xs)})
+            outs.append(np.asarray(res[sorted(res)[0]]))
+        return np.concatenate(outs)
+    out = model.predict(xs if len(xs) > 1 else xs[0], batch_size=batch_size, verbose=0)
+    return np.asarray(out[0] if isinstance(out, (list, tuple)) else out)
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write via a temp file in the same directory + rename: never a half-written output."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise InputFileError(f"{path.parent}: output directory does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class QuantizeOutcome:
+    """What `edgeq quantize` produced: the file, the report, optional evaluation/layers."""
+
+    output: Path
+    report: QuantizeReport
+    evaluation: Any = None  # edgeq.quant_debug.Evaluation when --eval was given
+    layers: tuple = ()  # edgeq.quant_debug.LayerError rows when --report was given
+    layer_report: Path | None = None
+
+
+def quantize_file(
+    model_path: str | Path,
+    output: str | Path,
+    calib_path: str | Path,
+    *,
+    samples: int = 200,
+    mode: str = "int8",
+    allow_float: bool = False,
+    eval_path: str | Path | None = None,
+    report_path: str | Path | None = None,
+) -> QuantizeOutcome:
+    """`edgeq quantize`: files in, files out. Checks every input before converting and
+    writes each output atomically (nothing is written when a check fails)."""
+    from edgeq import quant_debug
+    from edgeq.report import quant as quant_report
+
+    output = Path(output)
+    if output.suffix.lower() != ".tflite":
+        raise InputFileError(f"output {output} should end in .tflite")
+    if report_path is not None and mode != "int8":
+        # TF's QuantizationDebugger quantizes its debug model as int8 only, and its int16
+        # path builds asymmetric int16 activations its own kernels reject (TF 2.21).
+        raise EdgeqError("--report (per-layer error) supports --mode int8 only; run it on the int8 model to find sensitive layers")
+    if report_path is not None and Path(report_path).suffix.lower() not in (".md", ".json"):
+        raise InputFileError(f"--report {report_path} should end in .md or .json")
+    for p in (output, *( [Path(report_path)] if report_path else [])):
+        if not p.parent.exists():
+            raise InputFileError(f"{p.parent}: output directory does not exist")
+    xs, _ = load_npz_inputs(calib_path)
+    ev_xs, ev_y = load_npz_inputs(eval_path, labels=True) if eval_path is not None else (None, None)
+    model = load_keras_model(model_path)
+
+    flatbuffer, report = quantize(model, xs, mode=mode, samples=samples, allow_float=allow_float)
+
+    evaluation = None
+    if ev_xs is not None:
+        shapes = [tuple(x.shape[1:]) for x in xs]
+        evaluation = quant_debug.evaluate(
+            model, flatbuffer, ev_xs, ev_y, float_bytes=len(float_tflite(model, shapes))
+        )
+    layers: list = []
+    if report_path is not None:
+        layers = quant_debug.layer_errors_for(model, _pick_samples(xs, samples), mode)
+    # Outputs only after every step succeeded.
+    write_atomic(output, flatbuffer)
+    if report_path is not None:
+        write_atomic(report_path, quant_report.layer_report(Path(report_path), layers, report).encode())
+    return QuantizeOutcome(output, report, evaluation, tuple(layers), Path(report_path) if report_path else None)
