@@ -31,7 +31,7 @@ fi
 
 # ---- Python environment ---------------------------------------------------------------
 STAMP=.venv/.edgeq-setup-stamp
-WANT="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
+WANT="$(cat pyproject.toml setup.py | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $PY"
   "$PY" -m venv .venv
