@@ -61,6 +61,7 @@ class Tensor:
     dtype: str  # TFLite TensorType name, e.g. "INT8"
     quant: QuantParams | None = None
     data: bytes | None = field(default=None, repr=False)
+    buffer: int = 0  # index into the model's buffer table (tensors may share one)
     shape_signature: tuple[int, ...] | None = None
     is_variable: bool = False
 

@@ -9,6 +9,7 @@ deep inside a code generator or the TFLM interpreter.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from types import MappingProxyType
@@ -40,6 +41,8 @@ _ENUM_FIELDS = {
     "kernel_type": _enum_names(schema.LSTMKernelType),
 }
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_MAX_OPTION_VALUES = 1024
+_MAX_RANK = 8
 
 
 def read_model(source: str | Path | bytes) -> Model:
@@ -64,7 +67,10 @@ def read_model(source: str | Path | bytes) -> Model:
             raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
     _check_container(buf, label)
     try:
+        _check_references(buf, label)
         raw = schema.ModelT.InitFromPackedBuf(buf, 0)
+    except MalformedModelError:
+        raise
     except Exception as exc:  # the generated parser raises anything on garbage
         raise MalformedModelError(
             f"{label}: not a valid TFLite flatbuffer (parse failed: {type(exc).__name__})"
@@ -104,6 +110,60 @@ def _check_container(buf: bytes, label: str) -> None:
         raise MalformedModelError(f"{label}: file is truncated or corrupt (root offset {root})")
 
 
+def _check_references(buf: bytes, label: str) -> None:
+    """Reject files that reference more than they can hold, before the object API parses.
+
+    A flatbuffer may point many vector entries at one table or vector. The generated object
+    API (and this reader) then builds one copy per reference, so a few hundred kilobytes
+    that point every subgraph entry at the same subgraph unpack into gigabytes (a "DAG
+    bomb"). Every table reference and every 32-bit element occupies at least 4 bytes of
+    its own in a file without sharing (which converters never share), so the references
+    walked here, the ones the object API and the reader copy, can number at most
+    ``len(buf) // 4``. Counting uses the lazy accessors only: nothing is copied.
+    """
+    limit = len(buf) // 4
+    count = 0
+
+    def add(n: int, what: str) -> None:
+        nonlocal count
+        count += int(n)
+        if count > limit:
+            raise _bad(label, f"its references (counted up to {what}) exceed what its {len(buf)} bytes "
+                              "can hold: shared or looping offsets")
+
+    model = schema.Model.GetRootAs(buf, 0)
+    add(model.SubgraphsLength() + model.BuffersLength() + model.OperatorCodesLength()
+        + model.MetadataLength() + model.SignatureDefsLength()
+        + model.ExternalBuffersLength() + model.ExternalBufferGroupsLength(), "the top-level tables")
+    for i in range(model.SignatureDefsLength()):
+        sig = model.SignatureDefs(i)
+        if sig is not None:
+            add(sig.InputsLength() + sig.OutputsLength(), f"signature {i}")
+    for s in range(model.SubgraphsLength()):
+        sg = model.Subgraphs(s)
+        if sg is None:
+            continue
+        add(sg.TensorsLength() + sg.OperatorsLength() + sg.InputsLength() + sg.OutputsLength(),
+            f"subgraph {s}")
+        for t in range(sg.TensorsLength()):
+            tensor = sg.Tensors(t)
+            if tensor is None:
+                continue
+            n = tensor.ShapeLength() + tensor.ShapeSignatureLength() + tensor.VariantTensorsLength()
+            q = tensor.Quantization()
+            if q is not None:
+                n += q.ScaleLength() + q.ZeroPointLength() + q.MinLength() + q.MaxLength()
+            sp = tensor.Sparsity()
+            if sp is not None:
+                n += sp.TraversalOrderLength() + sp.BlockMapLength() + sp.DimMetadataLength()
+            add(n, f"subgraph {s} tensor {t}")
+        for o in range(sg.OperatorsLength()):
+            op = sg.Operators(o)
+            if op is not None:
+                add(op.InputsLength() + op.OutputsLength() + op.IntermediatesLength()
+                    + op.MutatingVariableInputsLength(), f"subgraph {s} op {o}")
+
+
 def _bad(label: str, what: str) -> MalformedModelError:
     return MalformedModelError(f"{label}: malformed model: {what}")
 
@@ -124,6 +184,8 @@ def _options(obj: Any) -> MappingProxyType:
         if name in _ENUM_FIELDS and isinstance(value, int):
             value = _ENUM_FIELDS[name].get(value, value)
         elif isinstance(value, np.ndarray) or isinstance(value, list):
+            if len(value) > _MAX_OPTION_VALUES:  # options vectors hold dims/axes: a handful
+                raise ValueError(f"builtin option {name} has {len(value)} values")
             value = tuple(np.asarray(value).reshape(-1).tolist())
         elif isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
@@ -133,6 +195,23 @@ def _options(obj: Any) -> MappingProxyType:
             continue  # nested tables (e.g. StableHLO) are not used by edgeq
         out[name] = value
     return MappingProxyType(out)
+
+
+# Window options every kernel (TFLM's, edgeq-micro's, the MAC and shape arithmetic) divides
+# by or multiplies with; the schema's default is 0 for strides and filter sizes, which no
+# converter writes and no kernel survives.
+_POSITIVE_OPTIONS = (
+    "stride_w", "stride_h", "stride_d", "dilation_w_factor", "dilation_h_factor",
+    "dilation_d_factor", "filter_width", "filter_height",
+)
+
+
+def _checked_options(options: MappingProxyType, label: str, where: str) -> MappingProxyType:
+    for key in _POSITIVE_OPTIONS:
+        value = options.get(key)
+        if isinstance(value, int) and value < 1:
+            raise _bad(label, f"{where} has {key} = {value}; it must be at least 1")
+    return options
 
 
 def _text(value: Any) -> str:
@@ -167,17 +246,18 @@ def _build(raw: Any, whole: bytes, label: str) -> Model:
     opcodes: list[tuple[str, int, str | None]] = []
     for i, code in enumerate(codes):
         builtin = max(int(code.builtinCode or 0), int(code.deprecatedBuiltinCode or 0))
-        if builtin not in OP_NAMES:
+        if builtin not in OP_NAMES or OP_NAMES[builtin] == "PLACEHOLDER_FOR_GREATER_OP_CODES":
             raise _bad(label, f"operator code {i} has unknown builtin op {builtin}")
         custom = _text(code.customCode) or None
         opcodes.append((OP_NAMES[builtin], int(code.version or 1), custom))
 
     subgraphs = []
+    data_cache: dict[int, bytes | None] = {}
     for s, sg in enumerate(raw.subgraphs):
         tensors = []
         raw_tensors = sg.tensors or []
         for t, rt in enumerate(raw_tensors):
-            tensors.append(_tensor(rt, t, s, buffers, whole, label))
+            tensors.append(_tensor(rt, t, s, buffers, whole, label, data_cache))
         n = len(tensors)
 
         def check_index(i: int, where: str, optional: bool = False) -> int:
@@ -199,7 +279,7 @@ def _build(raw: Any, whole: bytes, label: str) -> Model:
                     version=version,
                     inputs=tuple(check_index(i, f"op {o} input", True) for i in _as_tuple(rop.inputs)),
                     outputs=tuple(check_index(i, f"op {o} output", True) for i in _as_tuple(rop.outputs)),
-                    options=_options(rop.builtinOptions),
+                    options=_checked_options(_options(rop.builtinOptions), label, f"subgraph {s} op {o} ({name})"),
                     custom_code=custom,
                     intermediates=tuple(
                         check_index(i, f"op {o} intermediate") for i in _as_tuple(rop.intermediates)
@@ -224,26 +304,39 @@ def _build(raw: Any, whole: bytes, label: str) -> Model:
     )
 
 
-def _tensor(rt: Any, t: int, s: int, buffers: list, whole: bytes, label: str) -> Tensor:
+def _tensor(
+    rt: Any, t: int, s: int, buffers: list, whole: bytes, label: str, data_cache: dict[int, bytes | None]
+) -> Tensor:
     where = f"subgraph {s} tensor {t}"
     type_code = int(rt.type or 0)
     if type_code not in TYPE_NAMES:
         raise _bad(label, f"{where} has unknown type {type_code}")
     dtype = TYPE_NAMES[type_code]
+    rank = 0 if rt.shape is None else len(rt.shape)
+    if rank > _MAX_RANK:  # checked before converting: a hostile shape can be long
+        raise _bad(label, f"{where} has rank {rank} (at most {_MAX_RANK})")
     shape = _as_tuple(rt.shape)
     if any(d < 0 for d in shape):
         raise _bad(label, f"{where} has a negative dimension {shape}")
-    if len(shape) > 8:
-        raise _bad(label, f"{where} has rank {len(shape)}")
     b = int(rt.buffer or 0)
     if not 0 <= b < max(len(buffers), 1):
         raise _bad(label, f"{where} refers to buffer {b} (there are {len(buffers)})")
-    data = _buffer_bytes(buffers[b], whole, label, b) if buffers else None
+    # One bytes object per buffer: tensors sharing a buffer share its data (no copy per
+    # tensor, and edgeq.model.macs.param_bytes counts each buffer once by identity).
+    if b not in data_cache:
+        data_cache[b] = _buffer_bytes(buffers[b], whole, label, b) if buffers else None
+    data = data_cache[b]
 
     quant = None
     q = rt.quantization
     if q is not None and q.scale is not None and len(q.scale) > 0:
         scale = tuple(float(x) for x in np.asarray(q.scale, dtype=np.float32).reshape(-1))
+        # real = scale * (q - zero_point) needs a finite scale, positive for activations;
+        # constant per-channel weights may carry 0 for an all-zero channel.
+        if not all(math.isfinite(x) and x >= 0 for x in scale):
+            raise _bad(label, f"{where} has a negative or non-finite quantization scale")
+        if data is None and not all(x > 0 for x in scale):
+            raise _bad(label, f"{where} has a zero quantization scale")
         zps = _as_tuple(q.zeroPoint) or (0,) * len(scale)
         if len(zps) != len(scale):
             raise _bad(label, f"{where} has {len(scale)} scales but {len(zps)} zero points")
@@ -263,6 +356,7 @@ def _tensor(rt: Any, t: int, s: int, buffers: list, whole: bytes, label: str) ->
         dtype=dtype,
         quant=quant,
         data=data,
+        buffer=b,
         shape_signature=_as_tuple(rt.shapeSignature) or None,
         is_variable=bool(rt.isVariable),
     )
