@@ -111,6 +111,43 @@ def quantize(
     stdout.print(quant_report.summary_table(result))
 
 
+@app.command()
+@handles_errors
+def qat(
+    model: Path = typer.Argument(..., help="Trained float Keras 3 model: .keras or .h5."),
+    train: Path = typer.Option(..., "--train", help="Training data: .npz with inputs under `x`, class indices under `y`."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the int8 .tflite."),
+    val: Optional[Path] = typer.Option(None, "--val", help=".npz with `x` and `y`: float, QAT and int8 (TFLM) accuracy."),
+    epochs: int = typer.Option(3, "--epochs", min=1, help="Quantization-aware fine-tuning epochs."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Training batch size."),
+    lr: float = typer.Option(1e-4, "--lr", min=0.0, help="Adam learning rate for the fine-tuning."),
+    keep_float: Optional[list[str]] = typer.Option(None, "--keep-float", help="Layer to keep in float (repeatable); needs --allow-float."),
+    allow_float: bool = typer.Option(False, "--allow-float", help="Write the model even if some ops stay float."),
+) -> None:
+    """Quantization-aware fine-tuning of a Keras 3 model, written as a full-integer int8 .tflite."""
+    from edgeq import qat as qat_mod
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with console.status(f"quantization-aware training ({epochs} epochs) and conversion..."), native_stderr_quiet():
+        result = qat_mod.train_file(
+            model, train, output, val_path=val, epochs=epochs, batch_size=batch_size,
+            learning_rate=lr, keep_float=tuple(keep_float or ()), allow_float=allow_float,
+        )
+    rep = result.report
+    lines = [
+        f"wrote {result.output}: {rep.int8_bytes} bytes, "
+        f"{'fully int8' if rep.fully_integer else 'NOT fully integer: ' + '; '.join(f.describe() for f in rep.float_ops)}",
+        f"trained {result.epochs} epochs on {result.train_samples} samples; input scale {rep.input_quant[0]:.6g} "
+        f"zero point {rep.input_quant[1]}, output scale {rep.output_quant[0]:.6g} zero point {rep.output_quant[1]}",
+    ]
+    if result.val_samples:
+        lines.append(
+            f"accuracy on {result.val_samples} samples: float {100 * result.float_accuracy:.2f}%, "
+            f"QAT (Keras) {100 * result.qat_accuracy:.2f}%, int8 (TFLM) {100 * result.int8_accuracy:.2f}%"
+        )
+    stdout.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command("inspect")
 @handles_errors
 def inspect_cmd(
@@ -134,6 +171,189 @@ def inspect_cmd(
         sys.stdout.flush()
     else:
         stdout.print(inspect_report.render(report))
+
+
+@app.command()
+@handles_errors
+def export(
+    model: Path = typer.Argument(..., help="Full-integer .tflite model."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder to write the C sources into."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro, interpreter-less C) or tflm."),
+    target: Optional[str] = typer.Option(None, "--target", help="Board the sources are meant for (informational for native)."),
+    name: Optional[str] = typer.Option(None, "--name", help="C identifier prefix (tflm runtime)."),
+    section: Optional[str] = typer.Option(None, "--section", help="Linker section for the weights."),
+) -> None:
+    """Write C sources for MODEL: edgeq-micro (native) or a TFLite Micro application (tflm)."""
+    if runtime == "native":
+        from edgeq.codegen import native
+
+        sources = native.export(model, output, section=section)
+        stdout.print(
+            f"wrote {len(sources.files)} files to {output}: arena {sources.arena_size} B, "
+            f"weights {sources.weight_bytes} B"
+        )
+        return
+    if runtime != "tflm":
+        _fail(f"--runtime must be native or tflm, not {runtime!r}")
+    from edgeq.codegen import tflm as tflm_codegen
+
+    with console.status("measuring the TFLM arena..."):
+        result = tflm_codegen.export_tflm(model, output, name=name, section=section)
+    stdout.print(
+        f"wrote {', '.join(result.files)} to {output}: MicroMutableOpResolver<{len(result.ops)}>, "
+        f"arena {result.arena_size} B (TFLM measured {result.measured_arena} B)"
+    )
+
+
+@app.command()
+@handles_errors
+def run(
+    model: Path = typer.Argument(..., help="Full-integer .tflite model."),
+    target: str = typer.Option(..., "--target", help="host (this machine) or a board."),
+    input_path: Path = typer.Option(..., "--input", help=".npz with inputs under x (or x0, x1, ...)."),
+    output: Path = typer.Option(..., "-o", "--output", help=".npz to write the raw outputs to (under out)."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM interpreter)."),
+) -> None:
+    """Run every input sample through MODEL and write the raw outputs."""
+    from edgeq.codegen.native.emit import io_specs
+    from edgeq.harness import hostrun, npzio
+    from edgeq.model.reader import read_model
+
+    if runtime not in ("native", "tflm"):
+        _fail(f"--runtime must be native or tflm, not {runtime!r}")
+    ir = read_model(model)
+    specs_in, specs_out = io_specs(ir)
+    inputs = npzio.load_inputs(input_path, specs_in)
+    if target != "host":
+        if runtime != "native":
+            _fail(f"--runtime {runtime} runs on --target host only here; boards run --runtime native")
+        _run_on_board(model, target, inputs, output)
+        return
+    with console.status(f"running {inputs[0].shape[0] if inputs else 0} samples on the host ({runtime})..."):
+        if runtime == "native":
+            _, outs = hostrun.run_native(model, inputs)
+        else:
+            outs = hostrun.run_tflm_isolated(model, specs_in, specs_out, inputs)
+    npzio.save_outputs(output, outs)
+    stdout.print(f"wrote {output}: {outs[0].shape[0] if outs else 0} samples, outputs {[list(o.shape) for o in outs]}")
+
+
+def _progress(description: str):
+    """A rich progress bar on stderr for long work (samples on a target)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def _run_on_board(model: Path, target: str, inputs, output: Path) -> None:
+    from edgeq.harness import measure, npzio
+
+    n = int(inputs[0].shape[0]) if inputs else 0
+    with _progress("running") as bar:
+        task = bar.add_task(f"running on {target} (QEMU)", total=n)
+        outs = measure.run_on_board(model, target, inputs, progress=lambda d, t: bar.update(task, completed=d))
+    npzio.save_outputs(output, outs)
+    stdout.print(f"wrote {output}: {n} samples on {target}, outputs {[list(o.shape) for o in outs]}")
+
+
+@app.command()
+@handles_errors
+def build(
+    model: Path = typer.Argument(..., help="Full-integer .tflite model."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder for the firmware sources, ELF and map."),
+    target: str = typer.Option(..., "--target", help="Board (see `edgeq targets`)."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro)."),
+    flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Flash of the part, KiB (default: the board's)."),
+    ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="RAM of the part, KiB (default: the board's)."),
+) -> None:
+    """Build the firmware for MODEL on a board: flash and RAM figures, firmware.elf."""
+    from edgeq.harness import measure
+
+    with console.status(f"building firmware for {target}..."):
+        fw = measure.build(model, target, output, runtime=runtime, flash_kb=flash_kb, ram_kb=ram_kb)
+    s = fw.size
+    stdout.print(
+        f"wrote {fw.elf}: flash {s.flash_bytes:,} B (code {s.code_bytes:,}, model {s.model_bytes:,}, "
+        f"rodata {s.rodata_bytes:,}), RAM {s.ram_bytes:,} B (arena {s.arena_bytes:,}, stack {s.stack_bytes:,}, "
+        f"other {s.other_ram_bytes:,})")
+
+
+@app.command()
+@handles_errors
+def bench(
+    model: Path = typer.Argument(..., help="Full-integer .tflite model."),
+    target: str = typer.Option(..., "--target", help="Board (see `edgeq targets`)."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro)."),
+    data: Optional[Path] = typer.Option(None, "--data", help=".npz with x (and labels y); default: a few random inputs."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the report as JSON here."),
+    md_path: Optional[Path] = typer.Option(None, "--md", help="Markdown report (default: the JSON's path with .md)."),
+) -> None:
+    """Run MODEL on a board (emulated): size, instructions, accuracy, bit-exactness vs TFLM."""
+    from edgeq.harness import measure
+    from edgeq.report import bench as bench_report
+
+    with _progress("bench") as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                for t in tasks.values():
+                    bar.update(t, visible=False)
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        result = measure.bench(model, target, runtime=runtime, data=data, progress=progress)
+    if json_path is not None:
+        bench_report.write_json(result, json_path)
+    if md_path is None and json_path is not None:
+        md_path = json_path.with_suffix(".md")
+    if md_path is not None:
+        bench_report.write_markdown(result, md_path)
+    stdout.print(bench_report.table(result))
+    if not result.bit_exact_vs_tflm:
+        _fail(f"{result.mismatched_outputs} outputs differ from the TFLM interpreter ({result.first_mismatch})")
+
+
+@app.command()
+@handles_errors
+def targets() -> None:
+    """The boards, and whether each can run here (emulator and toolchain)."""
+    from rich.table import Table
+
+    from edgeq import targets as boards
+    from edgeq.harness.runners import qemu
+    from edgeq.toolchain import arm
+
+    tc = arm.missing_reason()
+    t = Table(title="edgeq targets")
+    for col in ("board", "core", "flash / RAM", "emulator", "runs here"):
+        t.add_column(col)
+    t.add_row("host", "this machine", "-", "-", "yes")
+    for b in boards.all_targets().values():
+        why = tc or qemu.available(b)
+        t.add_row(b.name, b.core, f"{b.flash.size // 1024} KB / {b.ram.size // 1024} KB",
+                  f"QEMU {b.qemu_machine}" if b.qemu_machine else "-", "yes" if not why else f"no: {why}")
+    stdout.print(t)
+
+
+@app.command()
+@handles_errors
+def doctor() -> None:
+    """Toolchain, emulator, instruction plugin and packages: found or missing (exit 1 if any is missing)."""
+    from edgeq.toolchain import doctor as doc
+
+    from rich.table import Table
+
+    checks = doc.checks()
+    t = Table(title="edgeq doctor", show_header=False, box=None)
+    for c in checks:
+        mark = "[green]ok[/green]" if c.ok else ("[yellow]optional[/yellow]" if c.optional else "[red]missing[/red]")
+        t.add_row(mark, c.name, c.detail)
+    stdout.print(t)
+    missing = [c.name for c in checks if not c.ok and not c.optional]
+    if missing:
+        _fail(f"missing: {', '.join(missing)} (run scripts/setup.sh)")
 
 
 def main() -> None:

@@ -20,3 +20,18 @@ def native_support(op: Operator, subgraph: Subgraph) -> str | None:
         return f"{op.name} is not implemented in edgeq-micro"
     check = getattr(impl, "unsupported_reason", None)
     return check(op, subgraph) if check else None
+
+
+# The op modules register themselves on import; importing them here means every user of the
+# registry (codegen, inspect) sees the full table. At the end: they import REGISTRY above.
+from edgeq.ops import (  # noqa: E402,F401
+    add,
+    concatenation,
+    conv_2d,
+    depthwise_conv_2d,
+    fully_connected,
+    pooling,
+    quantize,
+    reshape,
+    softmax,
+)

@@ -1,0 +1,297 @@
+"""IR -> edgeq-micro C sources (the ``native`` runtime).
+
+What is generated, and from where:
+
+* ``edgeq_model.h`` / ``edgeq_model.c`` are rendered from the whole-file Jinja templates
+  ``firmware_templates/codegen/edgeq_model.{h,c}.j2`` (``StrictUndefined``). The ``.c`` holds
+  the weights as ``const`` arrays (flash), one ``const`` parameter struct per op with the
+  constants TFLM's ``Prepare()`` would compute (from :mod:`edgeq.ops`), a static arena laid
+  out by :mod:`edgeq.codegen.native.planner`, and ``edgeq_invoke_n`` / ``edgeq_invoke``.
+* The runtime files are copied verbatim from ``firmware_templates/runtime/``: the headers
+  ``edgeq_micro.h`` and ``edgeq_fixedpoint.h`` plus one kernel source per op kind used.
+  ``variants`` swaps the source of any op (e.g. ``{"CONV_2D": "conv_2d_fast.c"}``, a file of
+  ``runtime/`` or an absolute path), which is how optimized kernels replace the reference
+  ones op by op: a variant defines the same function with the same parameter struct.
+
+Same model and options -> byte-identical sources (no timestamps, stable iteration order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from edgeq.errors import UnsupportedOpError
+from edgeq.model.ir import NUMPY_DTYPES, Model, Subgraph, Tensor
+from edgeq.ops import REGISTRY, native_support
+from edgeq.ops._common import Alias, KernelCall, c_float
+from edgeq.codegen.native import planner
+
+log = logging.getLogger(__name__)
+
+CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "int16_t", "UINT8": "uint8_t"}
+HEADERS = ("edgeq_micro.h", "edgeq_fixedpoint.h")
+IO_TYPES = ("INT8", "FLOAT32")
+
+
+def templates_dir() -> Path:
+    """The ``firmware_templates`` folder (repository checkout or installed package)."""
+    here = Path(__file__).resolve().parents[3] / "firmware_templates"
+    if (here / "runtime").is_dir():
+        return here
+    from importlib import resources
+
+    return Path(str(resources.files("edgeq.firmware_templates")))
+
+
+@dataclass(frozen=True)
+class IOSpec:
+    """One graph input or output as the generated code exposes it."""
+
+    kind: str  # "input" / "output"
+    index: int
+    tensor: int
+    dtype: str  # TFLite type name
+    shape: tuple[int, ...]
+    scale: float | None
+    zero_point: int | None
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype(NUMPY_DTYPES[self.dtype])
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * self.numpy_dtype.itemsize
+
+
+@dataclass(frozen=True)
+class NativeSources:
+    """The generated files (name -> text) and the facts other stages need."""
+
+    files: Mapping[str, str] = field(repr=False)
+    arena_size: int
+    weight_bytes: int
+    inputs: tuple[IOSpec, ...]
+    outputs: tuple[IOSpec, ...]
+    model_name: str
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write every file into ``out_dir`` (created); returns the paths written."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, text in self.files.items():
+            p = out / name
+            p.write_text(text)
+            paths.append(p)
+        return paths
+
+
+def unsupported_ops(model: Model) -> list[tuple[int, str, str]]:
+    """``(op index, op name, reason)`` for every op of the main graph edgeq-micro cannot run,
+    plus graph inputs/outputs of types it cannot pass (index -1)."""
+    sg = model.main
+    bad = []
+    for op in sg.operators:
+        reason = native_support(op, sg)
+        if reason:
+            bad.append((op.index, op.name, reason))
+    for kind, idxs in (("input", sg.inputs), ("output", sg.outputs)):
+        for k, t in enumerate(idxs):
+            tt = sg.tensors[t]
+            if tt.dtype not in IO_TYPES:
+                bad.append((-1, f"{kind} {k}", f"type {tt.dtype} (int8 or float32 only)"))
+    return bad
+
+
+def check_supported(model: Model) -> None:
+    """Raise :class:`UnsupportedOpError` naming every op edgeq-micro cannot run."""
+    bad = unsupported_ops(model)
+    if not bad:
+        return
+    label = Path(model.source).name if model.source else "model"
+    items = "; ".join(f"#{i} {name}: {why}" if i >= 0 else f"{name}: {why}" for i, name, why in bad)
+    raise UnsupportedOpError(
+        f"{label}: edgeq-micro cannot run {len(bad)} op(s): {items}. "
+        f"Use --runtime tflm for this model."
+    )
+
+
+def _io(sg: Subgraph, kind: str, idxs) -> tuple[IOSpec, ...]:
+    out = []
+    for k, t in enumerate(idxs):
+        tt = sg.tensors[t]
+        q = tt.quant if tt.dtype != "FLOAT32" else None
+        out.append(IOSpec(kind, k, t, tt.dtype, tuple(int(d) for d in tt.shape) or (1,),
+                          float(q.scale[0]) if q else None, int(q.zero_point[0]) if q else None))
+    return tuple(out)
+
+
+def io_specs(model: Model) -> tuple[tuple[IOSpec, ...], tuple[IOSpec, ...]]:
+    """The main graph's inputs and outputs (works for models edgeq-micro cannot run too)."""
+    sg = model.main
+    return _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
+
+
+def _const_lines(t: Tensor) -> tuple[str, list[str]]:
+    arr = t.numpy().reshape(-1)
+    if t.dtype == "FLOAT32":
+        vals = [c_float(v) for v in arr]
+        per = 6
+    else:
+        vals = [str(int(v)) for v in arr]
+        per = 24 if t.dtype in ("INT8", "UINT8") else 8
+    return str(len(vals)), [", ".join(vals[i:i + per]) + "," for i in range(0, len(vals), per)]
+
+
+def generate(model: Model, *, variants: Mapping[str, str] | None = None,
+             section: str | None = None) -> NativeSources:
+    """Generate the edgeq-micro sources for ``model`` (raises UnsupportedOpError first)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from edgeq import __version__ as version
+
+    check_supported(model)
+    variants = dict(variants or {})
+    sg = model.main
+    tdir = templates_dir()
+    runtime_dir = tdir / "runtime"
+
+    calls: list[tuple[int, str, KernelCall]] = []
+    aliases: dict[int, int] = {}
+    plan_ops: list[planner.PlanOp] = []
+    for op in sg.operators:
+        prepared = REGISTRY[op.name].prepare(op, sg)
+        if isinstance(prepared, Alias):
+            aliases[prepared.output] = prepared.input
+            continue
+        if op.name in variants:
+            prepared = dataclasses.replace(prepared, source=variants[op.name])
+        calls.append((op.index, op.name, prepared))
+        plan_ops.append(planner.PlanOp(
+            tuple(a.tensor for a in prepared.args if not a.writable and a.tensor >= 0),
+            tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0)))
+
+    def root(t: int) -> int:
+        return planner.root_of(t, aliases)
+
+    inputs, outputs = _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
+    input_slot = {}
+    for spec in inputs:
+        input_slot.setdefault(root(spec.tensor), spec.index)
+    produced = {t for p in plan_ops for t in p.outputs}
+    output_slot: dict[int, int] = {}
+    copies_needed: list[IOSpec] = []
+    for spec in outputs:
+        r = root(spec.tensor)
+        if r in produced and r not in input_slot and r not in output_slot:
+            output_slot[r] = spec.index
+        else:
+            copies_needed.append(spec)
+    constants = {t.index for t in sg.tensors if t.is_constant}
+    external = set(input_slot) | set(output_slot) | constants
+    # copies read the output's root after the last op: keep arena roots alive to the end
+    tail = [planner.PlanOp(tuple(root(s.tensor) for s in copies_needed), ())] if copies_needed else []
+    sizes = {t.index: t.nbytes for t in sg.tensors}
+    mem = planner.plan(plan_ops + tail, sizes, aliases, external)
+
+    def expr(t: int, ctype: str, writable: bool) -> str:
+        r = root(t)
+        const = "" if writable else "const "
+        if r in input_slot:
+            return f"({const}{ctype} *)in[{input_slot[r]}]"
+        if r in output_slot:
+            return f"({const}{ctype} *)out[{output_slot[r]}]"
+        if r in constants:
+            return f"edgeq_t{r}"
+        return f"({const}{ctype} *)(void *)&edgeq_arena[{mem.offsets[r]}]"
+
+    used_consts: set[int] = set()
+    ops_ctx = []
+    for index, name, call in calls:
+        args = []
+        for a in call.args:
+            if a.tensor < 0:
+                args.append("NULL")
+                continue
+            if root(a.tensor) in constants:
+                used_consts.add(root(a.tensor))
+            args.append(expr(a.tensor, a.ctype, a.writable))
+        if call.packed_inputs:
+            k = call.packed_inputs
+            ctype = call.args[0].ctype
+            args = [f"(const {ctype} *const[]){{{', '.join(args[:k])}}}"] + args[k:]
+        arrays = [{"cname": f"op{index}_{n}", "ctype": ct, "vals": [str(int(v)) for v in vals]}
+                  for n, ct, vals in call.arrays]
+        fields = [(k, f"op{index}_{v[1:]}" if isinstance(v, str) and v.startswith("@") else v)
+                  for k, v in call.fields]
+        ops_ctx.append({"index": index, "name": name, "function": call.function,
+                        "struct_type": call.struct_type, "params": f"op{index}_params",
+                        "fields": fields, "arrays": arrays, "args": args, "source": call.source})
+    copies = []
+    for spec in copies_needed:
+        r = root(spec.tensor)
+        if r in constants:
+            used_consts.add(r)
+        copies.append({"dst": f"out[{spec.index}]", "src": expr(r, "uint8_t", False),
+                       "nbytes": spec.nbytes, "output": spec.index})
+
+    const_ctx, weight_bytes = [], 0
+    for t in sorted(used_consts):
+        tt = sg.tensors[t]
+        if tt.dtype not in CTYPES:
+            raise UnsupportedOpError(f"constant tensor {t} has type {tt.dtype}; use --runtime tflm")
+        count, lines = _const_lines(tt)
+        weight_bytes += tt.nbytes
+        const_ctx.append({"index": t, "name": tt.name.replace("*/", "* /"), "shape": list(tt.shape),
+                          "ctype": CTYPES[tt.dtype], "cname": f"edgeq_t{t}", "count": count,
+                          "lines": lines})
+
+    def io_ctx(spec: IOSpec) -> dict:
+        return {"kind": spec.kind, "index": spec.index, "macro": f"{spec.kind.upper()}{spec.index}",
+                "ctype": CTYPES[spec.dtype], "shape": list(spec.shape), "size": spec.nbytes // spec.numpy_dtype.itemsize,
+                "nbytes": spec.nbytes, "quantized": spec.scale is not None,
+                "scale": c_float(spec.scale) if spec.scale is not None else "",
+                "zero_point": spec.zero_point if spec.zero_point is not None else 0}
+
+    single_int8 = (len(inputs) == 1 and len(outputs) == 1 and inputs[0].dtype == "INT8"
+                   and outputs[0].dtype == "INT8")
+    model_name = Path(model.source).name if model.source else "model.tflite"
+    ctx = {
+        "version": version, "model_name": model_name, "arena_size": mem.arena_size,
+        "inputs": [io_ctx(s) for s in inputs], "outputs": [io_ctx(s) for s in outputs],
+        "single_int8": single_int8, "constants": const_ctx, "ops": ops_ctx, "copies": copies,
+        "num_views": len(aliases), "weight_bytes": weight_bytes, "section": section or "",
+    }
+    env = Environment(loader=FileSystemLoader(str(tdir / "codegen")), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      autoescape=False)
+    files: dict[str, str] = {
+        "edgeq_model.h": env.get_template("edgeq_model.h.j2").render(ctx),
+        "edgeq_model.c": env.get_template("edgeq_model.c.j2").render(ctx),
+    }
+    for src in HEADERS + tuple(sorted({o["source"] for o in ops_ctx})):
+        # a variant may be a file of runtime/ or a path to a .c file elsewhere
+        path = Path(src) if Path(src).is_absolute() else runtime_dir / src
+        if not path.is_file():
+            raise UnsupportedOpError(f"kernel source {src} not found in {runtime_dir}")
+        files[path.name] = path.read_text()
+    log.info("native: %d kernels, arena %d B, weights %d B", len(ops_ctx), mem.arena_size, weight_bytes)
+    return NativeSources(files=files, arena_size=mem.arena_size, weight_bytes=weight_bytes,
+                         inputs=inputs, outputs=outputs, model_name=model_name)
+
+
+def render_host_main(sources: NativeSources) -> str:
+    """The host runner's main.c for these sources (see ``firmware_templates/codegen/host_main.c.j2``)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(templates_dir() / "codegen")), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return env.get_template("host_main.c.j2").render(
+        input_bytes=[s.nbytes for s in sources.inputs], output_bytes=[s.nbytes for s in sources.outputs])

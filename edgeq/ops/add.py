@@ -1,0 +1,112 @@
+"""ADD (int8, with broadcasting over up to 6 dimensions, as TFLM allows)."""
+
+from __future__ import annotations
+
+import sys
+
+from edgeq.model.ir import Operator, Subgraph
+from edgeq.ops import REGISTRY
+from edgeq.ops._common import (
+    Arg, KernelCall, activation_range, check_activation, check_io_int8, f32, fields,
+    quantize_multiplier,
+)
+
+OPS = ("ADD",)
+SOURCE = "add.c"
+MAX_DIMS = 6
+LEFT_SHIFT = 20  # int8 headroom TFLM uses before rescaling both inputs
+
+
+def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(max(x, y))
+    return tuple(out)
+
+
+def _multipliers(s1: float, s2: float, so: float):
+    twice_max = 2.0 * float(max(f32(s1), f32(s2)))
+    r1 = float(f32(s1)) / twice_max
+    r2 = float(f32(s2)) / twice_max
+    ro = twice_max / ((1 << LEFT_SHIFT) * float(f32(so)))
+    return r1, r2, ro
+
+
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this ADD, else why not."""
+    reason = check_io_int8(op, sg, (0, 1)) or check_activation(op)
+    if reason:
+        return reason
+    a, b, y = (sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0]))
+    shape = _broadcast_shape(a.shape, b.shape)
+    if shape is None or tuple(shape) != tuple(y.shape) and _prod(shape) != y.num_elements:
+        return f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast"
+    if a.shape != b.shape and len(_iteration(a.shape, b.shape)[0]) > MAX_DIMS:
+        return f"broadcasting over more than {MAX_DIMS} dimensions"
+    r1, r2, ro = _multipliers(a.quant.scale[0], b.quant.scale[0], y.quant.scale[0])
+    if not (0.0 < ro < 1.0):
+        return "output scale too small for TFLM's int8 ADD rescaling"
+    return None
+
+
+def _prod(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
+    shape = (1,) * (len(out) - len(shape)) + tuple(shape)
+    strides, acc = [0] * len(out), 1
+    for d in range(len(out) - 1, -1, -1):
+        strides[d] = 0 if (shape[d] == 1 and out[d] != 1) else acc
+        acc *= shape[d]
+    return strides
+
+
+def prepare(op: Operator, sg: Subgraph) -> KernelCall:
+    """What TFLM's CalculateOpDataAdd computes for int8."""
+    a, b, y = (sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0]))
+    r1, r2, ro = _multipliers(a.quant.scale[0], b.quant.scale[0], y.quant.scale[0])
+    m1, s1 = quantize_multiplier(r1)
+    m2, s2 = quantize_multiplier(r2)
+    mo, so = quantize_multiplier(ro)
+    lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), y)
+    broadcast = tuple(a.shape) != tuple(b.shape)
+    shape, st1, st2 = _iteration(a.shape, b.shape) if broadcast else ((), (), ())
+
+    def arr(v):
+        v = list(v) + [0] * (MAX_DIMS - len(v))
+        return "{" + ", ".join(str(int(x)) for x in v) + "}"
+
+    return KernelCall(
+        source=SOURCE,
+        function="edgeq_add_s8",
+        struct_type="edgeq_add_params_t",
+        fields=fields(
+            size=y.num_elements, broadcast=broadcast, dims=len(shape),
+            out_shape=arr(shape), in1_strides=arr(st1), in2_strides=arr(st2),
+            input1_offset=-a.quant.zero_point[0], input2_offset=-b.quant.zero_point[0],
+            left_shift=LEFT_SHIFT, input1_multiplier=m1, input1_shift=s1,
+            input2_multiplier=m2, input2_shift=s2, output_multiplier=mo, output_shift=so,
+            output_offset=y.quant.zero_point[0], act_min=lo, act_max=hi,
+        ),
+        args=(Arg(op.inputs[0], "int8_t"), Arg(op.inputs[1], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+    )
+
+
+def _iteration(a: tuple[int, ...], b: tuple[int, ...]):
+    """Output shape and per-input element strides (0 where broadcast), unit dims dropped."""
+    shape = _broadcast_shape(a, b)
+    st1, st2 = _strides(a, shape), _strides(b, shape)
+    keep = [i for i, d in enumerate(shape) if d != 1] or [len(shape) - 1]
+    return (tuple(shape[i] for i in keep), tuple(st1[i] for i in keep), tuple(st2[i] for i in keep))
+
+
+for _name in OPS:
+    REGISTRY[_name] = sys.modules[__name__]

@@ -1,0 +1,77 @@
+"""CONV_2D (int8, per-channel or per-tensor int8 weights, int32 bias) for edgeq-micro."""
+
+from __future__ import annotations
+
+import sys
+
+from edgeq.model.ir import Operator, Subgraph
+from edgeq.ops import REGISTRY
+from edgeq.ops._common import (
+    Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_io_int8,
+    fields, out_size, pad_before,
+)
+
+OPS = ("CONV_2D",)
+SOURCE = "conv_2d.c"
+
+
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this CONV_2D, else why not."""
+    reason = check_io_int8(op, sg) or check_activation(op)
+    if reason:
+        return reason
+    w = sg.tensor(op.inputs[1]) if len(op.inputs) > 1 else None
+    if w is None or w.dtype != "INT8" or w.quant is None or not w.is_constant or len(w.shape) != 4:
+        return f"weights must be constant int8 4-D, not {w.dtype if w else 'missing'}"
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        return "input and output must be 4-D"
+    if any(z != 0 for z in w.quant.zero_point):
+        return "weights with a non-zero zero point"
+    if w.quant.per_channel and (w.quant.quantized_dimension != 0 or len(w.quant.scale) != w.shape[0]):
+        return "per-channel weights must be quantized along the output channels"
+    b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    if b is not None and (b.dtype != "INT32" or not b.is_constant):
+        return f"bias must be constant int32, not {b.dtype}"
+    if x.shape[3] % w.shape[3] or y.shape[3] % max(x.shape[3] // w.shape[3], 1) or y.shape[3] != w.shape[0]:
+        return "inconsistent channel counts"
+    o = op.options
+    for axis, (n, k, s, d) in enumerate(((x.shape[1], w.shape[1], o.get("stride_h", 1), o.get("dilation_h_factor", 1)),
+                                         (x.shape[2], w.shape[2], o.get("stride_w", 1), o.get("dilation_w_factor", 1)))):
+        if out_size(o.get("padding", "SAME"), n, k, s, d) != y.shape[1 + axis]:
+            return "output shape does not match padding/stride"
+    return None
+
+
+def prepare(op: Operator, sg: Subgraph) -> KernelCall:
+    """What TFLM's Conv Prepare computes, as the kernel's parameter struct."""
+    x, w, y = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0])
+    b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    o = op.options
+    sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
+    dh, dw = o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1)
+    out_c = y.shape[3]
+    mults, shifts = channel_multipliers(x.quant.scale[0], w.quant.scale, y.quant.scale[0], out_c)
+    lo, hi = activation_range(o.get("fused_activation_function", "NONE"), y)
+    return KernelCall(
+        source=SOURCE,
+        function="edgeq_conv_2d_s8",
+        struct_type="edgeq_conv_params_t",
+        fields=fields(
+            batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_c=x.shape[3],
+            out_h=y.shape[1], out_w=y.shape[2], out_c=out_c,
+            k_h=w.shape[1], k_w=w.shape[2], filter_in_c=w.shape[3],
+            stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw,
+            pad_h=pad_before(sh, dh, x.shape[1], w.shape[1], y.shape[1]),
+            pad_w=pad_before(sw, dw, x.shape[2], w.shape[2], y.shape[2]),
+            input_offset=-x.quant.zero_point[0], output_offset=y.quant.zero_point[0],
+            act_min=lo, act_max=hi, multiplier="@mult", shift="@shift",
+        ),
+        args=(Arg(op.inputs[0], "int8_t"), Arg(op.inputs[1], "int8_t"),
+              Arg(b.index if b is not None else -1, "int32_t"), Arg(op.outputs[0], "int8_t", True)),
+        arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
+    )
+
+
+for _name in OPS:
+    REGISTRY[_name] = sys.modules[__name__]

@@ -1,0 +1,68 @@
+"""FULLY_CONNECTED (int8, per-tensor or per-channel int8 weights, optional int32 bias)."""
+
+from __future__ import annotations
+
+import sys
+
+from edgeq.model.ir import Operator, Subgraph
+from edgeq.ops import REGISTRY
+from edgeq.ops._common import (
+    Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_io_int8,
+    fields,
+)
+
+OPS = ("FULLY_CONNECTED",)
+SOURCE = "fully_connected.c"
+
+
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this FULLY_CONNECTED, else why not."""
+    reason = check_io_int8(op, sg) or check_activation(op)
+    if reason:
+        return reason
+    w = sg.tensor(op.inputs[1]) if len(op.inputs) > 1 else None
+    if w is None or w.dtype != "INT8" or w.quant is None or not w.is_constant or len(w.shape) != 2:
+        return f"weights must be constant int8 2-D, not {w.dtype if w else 'missing'}"
+    if op.options.get("weights_format", "DEFAULT") != "DEFAULT":
+        return f"weights format {op.options.get('weights_format')}"
+    if any(z != 0 for z in w.quant.zero_point):
+        return "weights with a non-zero zero point"
+    if w.quant.per_channel and len(w.quant.scale) != w.shape[0]:
+        return "per-channel weights must be quantized along the output units"
+    b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    if b is not None and (b.dtype != "INT32" or not b.is_constant):
+        return f"bias must be constant int32, not {b.dtype}"
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    if w.shape[1] == 0 or x.num_elements % w.shape[1]:
+        return "input size is not a multiple of the weights' depth"
+    if y.num_elements != (x.num_elements // w.shape[1]) * w.shape[0]:
+        return "output size does not match the weights"
+    return None
+
+
+def prepare(op: Operator, sg: Subgraph) -> KernelCall:
+    """What TFLM's CalculateOpDataFullyConnected computes."""
+    x, w, y = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0])
+    b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    per_channel = w.quant.per_channel
+    n = w.shape[0] if per_channel else 1
+    mults, shifts = channel_multipliers(x.quant.scale[0], w.quant.scale, y.quant.scale[0], n)
+    lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), y)
+    return KernelCall(
+        source=SOURCE,
+        function="edgeq_fully_connected_s8",
+        struct_type="edgeq_fc_params_t",
+        fields=fields(
+            batches=x.num_elements // w.shape[1], accum_depth=w.shape[1], out_depth=w.shape[0],
+            input_offset=-x.quant.zero_point[0], filter_offset=-w.quant.zero_point[0],
+            output_offset=y.quant.zero_point[0], act_min=lo, act_max=hi,
+            per_channel=per_channel, multiplier="@mult", shift="@shift",
+        ),
+        args=(Arg(op.inputs[0], "int8_t"), Arg(op.inputs[1], "int8_t"),
+              Arg(b.index if b is not None else -1, "int32_t"), Arg(op.outputs[0], "int8_t", True)),
+        arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
+    )
+
+
+for _name in OPS:
+    REGISTRY[_name] = sys.modules[__name__]

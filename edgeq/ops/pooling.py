@@ -1,0 +1,58 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D (int8)."""
+
+from __future__ import annotations
+
+import sys
+
+from edgeq.model.ir import Operator, Subgraph
+from edgeq.ops import REGISTRY
+from edgeq.ops._common import (
+    Arg, KernelCall, activation_range, check_activation, check_io_int8, fields, out_size,
+    pad_before,
+)
+
+OPS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
+SOURCES = {"AVERAGE_POOL_2D": "average_pool_2d.c", "MAX_POOL_2D": "max_pool_2d.c"}
+FUNCTIONS = {"AVERAGE_POOL_2D": "edgeq_average_pool_2d_s8", "MAX_POOL_2D": "edgeq_max_pool_2d_s8"}
+
+
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this pooling op, else why not."""
+    reason = check_io_int8(op, sg) or check_activation(op)
+    if reason:
+        return reason
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    if len(x.shape) != 4 or len(y.shape) != 4 or x.shape[3] != y.shape[3]:
+        return "input and output must be 4-D NHWC with equal channels"
+    o = op.options
+    for axis, (n, k, s) in enumerate(((x.shape[1], o.get("filter_height", 1), o.get("stride_h", 1)),
+                                      (x.shape[2], o.get("filter_width", 1), o.get("stride_w", 1)))):
+        if out_size(o.get("padding", "SAME"), n, k, s) != y.shape[1 + axis]:
+            return "output shape does not match padding/stride"
+    return None
+
+
+def prepare(op: Operator, sg: Subgraph) -> KernelCall:
+    """What TFLM's pooling Prepare computes (padding, activation range)."""
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    o = op.options
+    kh, kw = o.get("filter_height", 1), o.get("filter_width", 1)
+    sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
+    lo, hi = activation_range(o.get("fused_activation_function", "NONE"), y)
+    return KernelCall(
+        source=SOURCES[op.name],
+        function=FUNCTIONS[op.name],
+        struct_type="edgeq_pool_params_t",
+        fields=fields(
+            batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], channels=x.shape[3],
+            out_h=y.shape[1], out_w=y.shape[2], k_h=kh, k_w=kw, stride_h=sh, stride_w=sw,
+            pad_h=pad_before(sh, 1, x.shape[1], kh, y.shape[1]),
+            pad_w=pad_before(sw, 1, x.shape[2], kw, y.shape[2]),
+            act_min=lo, act_max=hi,
+        ),
+        args=(Arg(op.inputs[0], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+    )
+
+
+for _name in OPS:
+    REGISTRY[_name] = sys.modules[__name__]

@@ -1,0 +1,62 @@
+"""Helpers for the bit-exact golden tests of the native runtime (edgeq-micro)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(os.environ.get("EDGEQ_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+GOLDEN_MODELS = ROOT / "tests" / "golden" / "models"
+THIRD_PARTY_MODELS = ROOT / "tests" / "models"
+FIXTURE_MODELS = (
+    "hello_world/models/hello_world_int8.tflite",
+    "micro_speech/micro_speech_quantized.tflite",
+    "person_detection/person_detect.tflite",
+)
+LSTM_FIXTURE = "mnist_lstm/trained_lstm_int8.tflite"
+SAMPLES = 100
+
+
+def random_inputs(specs, n: int, seed: int) -> list[np.ndarray]:
+    """n seeded samples per input: the full int8 range, or floats in [-2, 2)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for spec in specs:
+        shape = tuple(spec.shape[1:]) if spec.shape and spec.shape[0] == 1 else tuple(spec.shape)
+        if spec.dtype == "INT8":
+            out.append(rng.integers(-128, 128, size=(n, *shape), dtype=np.int8))
+        else:
+            out.append(rng.uniform(-2.0, 2.0, size=(n, *shape)).astype(np.float32))
+    return out
+
+
+def tflm_outputs(path: Path, specs_in, specs_out, inputs) -> list[np.ndarray]:
+    """The oracle: tflite_micro.runtime.Interpreter, one invoke per sample."""
+    from edgeq.harness.hostrun import run_tflm
+
+    return run_tflm(path, specs_in, specs_out, inputs)
+
+
+def bmp_pixels(path: Path) -> np.ndarray:
+    """The fixtures' 96x96 8-bit BMPs as the int8 input person_detect expects."""
+    raw = path.read_bytes()
+    offset = int.from_bytes(raw[10:14], "little")
+    pix = np.frombuffer(raw[offset:offset + 96 * 96], dtype=np.uint8).reshape(96, 96)[::-1]
+    return np.ascontiguousarray(pix).view(np.int8).reshape(1, 96, 96, 1)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_build_cache(tmp_path_factory):
+    """Compile into a fresh cache so the tests really build every model (imported by the
+    test modules; no conftest.py here, so `conftest` stays the tests/ one)."""
+    old = os.environ.get("EDGEQ_CACHE")
+    os.environ["EDGEQ_CACHE"] = str(tmp_path_factory.mktemp("edgeq-cache"))
+    yield
+    if old is None:
+        os.environ.pop("EDGEQ_CACHE", None)
+    else:
+        os.environ["EDGEQ_CACHE"] = old
