@@ -6,7 +6,7 @@ Public API (heavy modules are imported lazily so that `edgeq inspect` never load
 
 __version__ = "0.1.0"
 
-__all__ = ["quantize", "read_model", "__version__"]
+__all__ = ["quantize", "build", "bench", "qat", "read_model", "__version__"]
 
 
 def __getattr__(name):
@@ -14,6 +14,14 @@ def __getattr__(name):
         from edgeq.ptq import quantize
 
         return quantize
+    if name in ("build", "bench"):
+        from edgeq.harness import measure
+
+        return getattr(measure, name)
+    if name == "qat":
+        import importlib
+
+        return importlib.import_module("edgeq.qat")
     if name == "read_model":
         from edgeq.model.reader import read_model
 

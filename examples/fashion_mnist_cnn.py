@@ -3,9 +3,11 @@
     .venv/bin/python examples/fashion_mnist_cnn.py [--epochs 3] [--out out/fashion]
 
 Writes OUT/fashion_cnn.keras, OUT/fashion_cnn_int8.tflite, OUT/layers.md (per-layer error),
-OUT/calib.npz and OUT/test.npz (for the edgeq CLI), then prints the float/int8 table and runs
-`edgeq inspect` on the int8 model. Data comes from the Debian package dataset-fashion-mnist
-(installed by scripts/setup.sh); int8 accuracy is measured on the TFLM interpreter.
+OUT/calib.npz and OUT/test.npz (for the edgeq CLI), then prints the float/int8 table, runs
+`edgeq inspect` on the int8 model and `edgeq bench` on mps2-an386 under QEMU (OUT/bench.json,
+OUT/bench.md: flash, RAM, exact instructions, on-target accuracy, bit-exactness with TFLM).
+Data comes from the Debian package dataset-fashion-mnist (installed by scripts/setup.sh);
+int8 accuracy is measured on the TFLM interpreter.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-samples", type=int, default=10000)
     ap.add_argument("--calib-samples", type=int, default=200)
     ap.add_argument("--out", type=Path, default=Path("out/fashion"))
+    ap.add_argument("--target", default="mps2-an386", help="board to bench on (emulated); 'none' skips the bench")
+    ap.add_argument("--bench-samples", type=int, default=1000, help="test images run on the target")
     args = ap.parse_args(argv)
     console = Console()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -103,6 +107,15 @@ def main(argv: list[str] | None = None) -> int:
 
     edgeq_cli = Path(sys.executable).with_name("edgeq")
     cmd = [str(edgeq_cli) if edgeq_cli.exists() else "edgeq", "inspect", str(tfl_path)]
+    console.print(f"$ {' '.join(cmd)}")
+    rc = subprocess.run(cmd, check=False).returncode
+    if rc != 0 or args.target == "none" or args.bench_samples <= 0:
+        return rc
+    # the int8 model on the board under QEMU: size, exact instructions, on-target accuracy,
+    # every output compared with the TFLM interpreter
+    np.savez(args.out / "bench.npz", x=xte[: args.bench_samples], y=yte[: args.bench_samples])
+    cmd = [cmd[0], "bench", str(tfl_path), "--target", args.target, "--data", str(args.out / "bench.npz"),
+           "--json", str(args.out / "bench.json")]
     console.print(f"$ {' '.join(cmd)}")
     return subprocess.run(cmd, check=False).returncode
 

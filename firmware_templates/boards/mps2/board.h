@@ -1,0 +1,31 @@
+/* Board support interface used by the edgeq app (one implementation per board family).
+ * mps2: ARM MPS2 FPGA images (AN385/AN386/AN500) as QEMU emulates them: CMSDK UART and
+ * timer, semihosting for the exit code and the batch files. No vendor SDK.
+ */
+#ifndef EDGEQ_BOARD_H
+#define EDGEQ_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void board_init(void);
+
+/* UART (CMSDK APB UART0): blocking byte I/O. board_getc sleeps (WFI) while no byte waits. */
+void board_putc(char c);
+void board_puts(const char *s);
+int board_getc(void);
+
+/* Free-running timer (CMSDK TIMER0), counting up at EDGEQ_TIMER_HZ, 32 bits. */
+uint32_t board_ticks(void);
+
+/* Bytes of stack used so far (high-water mark of the stack painted at reset). */
+uint32_t board_stack_used(void);
+
+/* Semihosting (a debugger or QEMU -semihosting must be attached). */
+int board_sh_open(const char *name, int mode); /* mode: 1 = "rb", 5 = "wb"; -1 on failure */
+int board_sh_read(int fh, void *buf, size_t len);        /* bytes read */
+int board_sh_write(int fh, const void *buf, size_t len); /* bytes written */
+void board_sh_close(int fh);
+void board_exit(int code) __attribute__((noreturn));     /* SYS_EXIT_EXTENDED with the code */
+
+#endif /* EDGEQ_BOARD_H */

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * edgeq_insn: a QEMU TCG plugin that counts the guest instructions executed between two
+ * marker functions, exactly, once per span.
+ *
+ * Copyright (C) 2026 the edgeq authors.
+ * This program is free software; you can redistribute it and/or modify it under the terms
+ * of the GNU General Public License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version. It is built against
+ * qemu-plugin.h (GPL-2.0-or-later), which is fetched at set-up and never committed.
+ *
+ * Arguments: begin=ADDR,end=ADDR,out=PATH[,blocks=PATH2] (addresses in hex, Thumb bit
+ * ignored). Every time the first instruction at `end` executes after one at `begin`, one
+ * line "span N" is appended to PATH, N = instructions executed from the first instruction
+ * of `begin` (counted) to the first instruction of `end` (not counted). At exit "total N"
+ * (every instruction of the run) is appended.
+ *
+ * With blocks=PATH2, every translated block entered inside the spans after the first (the
+ * first is the firmware's empty calibration span) is written to PATH2 at exit as
+ * "b PC N COUNT" (COUNT = times entered inside those spans) followed by its N instructions'
+ * disassembly, one "i ADDR TEXT" line each: the input of a cycle model.
+ *
+ * How: every translated block adds its instruction count inline when it starts; a marker
+ * instruction at position k of a block of n has then seen count - n + k instructions
+ * before it. Blocks are entered at their start and left at their end in normal code, which
+ * is all an inference executes (interrupts are taken between blocks).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qemu-plugin.h>
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+/* One translation of a block (a block translated twice has two records). */
+struct block {
+    uint64_t pc;
+    uint64_t entered; /* incremented inline each time the block is entered */
+    uint64_t snap;    /* `entered` at the start of the current span */
+    uint64_t in_spans;
+    size_t n;
+    char **disas; /* "ADDR TEXT" of each instruction */
+};
+
+static struct block **blocks;
+static size_t n_blocks, cap_blocks;
+static FILE *blocks_out;
+static uint64_t spans_done;
+
+static uint64_t count;       /* instructions of every block entered so far */
+static uint64_t begin_addr, end_addr;
+static uint64_t span_start;
+static int in_span;
+static FILE *out;
+
+/* userdata of a marker callback: (n - k) << 1 | is_end */
+static void on_marker(unsigned int vcpu, void *udata)
+{
+    uintptr_t u = (uintptr_t)udata;
+    uint64_t before = count - (u >> 1); /* instructions executed before this one */
+    (void)vcpu;
+    if ((u & 1) == 0) {
+        span_start = before;
+        in_span = 1;
+        if (blocks_out != NULL) {
+            for (size_t i = 0; i < n_blocks; i++) {
+                blocks[i]->snap = blocks[i]->entered;
+            }
+        }
+    } else if (in_span) {
+        in_span = 0;
+        fprintf(out, "span %" PRIu64 "\n", before - span_start);
+        fflush(out);
+        if (blocks_out != NULL && spans_done > 0) {
+            for (size_t i = 0; i < n_blocks; i++) {
+                blocks[i]->in_spans += blocks[i]->entered - blocks[i]->snap;
+            }
+        }
+        spans_done++;
+    }
+}
+
+static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    (void)id;
+    qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &count, n);
+    if (blocks_out != NULL) {
+        struct block *b = calloc(1, sizeof(*b));
+        b->pc = qemu_plugin_tb_vaddr(tb);
+        b->n = n;
+        b->disas = calloc(n, sizeof(char *));
+        for (size_t k = 0; k < n; k++) {
+            struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, k);
+            char *text = qemu_plugin_insn_disas(insn);
+            size_t len = strlen(text) + 24;
+            b->disas[k] = malloc(len);
+            snprintf(b->disas[k], len, "%" PRIx64 " %s", qemu_plugin_insn_vaddr(insn), text);
+            free(text);
+        }
+        if (n_blocks == cap_blocks) {
+            cap_blocks = cap_blocks ? 2 * cap_blocks : 1024;
+            blocks = realloc(blocks, cap_blocks * sizeof(*blocks));
+        }
+        blocks[n_blocks++] = b; /* the record itself never moves: the inline add points at it */
+        qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->entered, 1);
+    }
+    for (size_t k = 0; k < n; k++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, k);
+        uint64_t pc = qemu_plugin_insn_vaddr(insn);
+        if (pc == begin_addr || pc == end_addr) {
+            uintptr_t u = ((uintptr_t)(n - k) << 1) | (pc == end_addr);
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
+                                                   (void *)u);
+        }
+    }
+}
+
+static void on_run_exit(qemu_plugin_id_t id, void *p)
+{
+    (void)id;
+    (void)p;
+    fprintf(out, "total %" PRIu64 "\n", count);
+    fclose(out);
+    if (blocks_out != NULL) {
+        for (size_t i = 0; i < n_blocks; i++) {
+            struct block *b = blocks[i];
+            if (b->in_spans == 0) {
+                continue;
+            }
+            fprintf(blocks_out, "b %" PRIx64 " %zu %" PRIu64 "\n", b->pc, b->n, b->in_spans);
+            for (size_t k = 0; k < b->n; k++) {
+                fprintf(blocks_out, "i %s\n", b->disas[k]);
+            }
+        }
+        fclose(blocks_out);
+    }
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+                                           int argc, char **argv)
+{
+    const char *path = NULL;
+    (void)info;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "begin=", 6) == 0) {
+            begin_addr = strtoull(argv[i] + 6, NULL, 0) & ~(uint64_t)1;
+        } else if (strncmp(argv[i], "end=", 4) == 0) {
+            end_addr = strtoull(argv[i] + 4, NULL, 0) & ~(uint64_t)1;
+        } else if (strncmp(argv[i], "out=", 4) == 0) {
+            path = argv[i] + 4;
+        } else if (strncmp(argv[i], "blocks=", 7) == 0) {
+            blocks_out = fopen(argv[i] + 7, "w");
+            if (blocks_out == NULL) {
+                fprintf(stderr, "edgeq_insn: cannot open %s\n", argv[i] + 7);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "edgeq_insn: unknown argument %s\n", argv[i]);
+            return -1;
+        }
+    }
+    if (path == NULL || begin_addr == 0 || end_addr == 0) {
+        fprintf(stderr, "edgeq_insn: needs begin=ADDR,end=ADDR,out=PATH\n");
+        return -1;
+    }
+    out = fopen(path, "w");
+    if (out == NULL) {
+        fprintf(stderr, "edgeq_insn: cannot open %s\n", path);
+        return -1;
+    }
+    qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
+    qemu_plugin_register_atexit_cb(id, on_run_exit, NULL);
+    return 0;
+}
