@@ -225,9 +225,7 @@ def run(
     specs_in, specs_out = io_specs(ir)
     inputs = npzio.load_inputs(input_path, specs_in)
     if target != "host":
-        if runtime != "native":
-            _fail(f"--runtime {runtime} runs on --target host only here; boards run --runtime native")
-        _run_on_board(model, target, inputs, output)
+        _run_on_board(model, target, inputs, output, runtime)
         return
     with console.status(f"running {inputs[0].shape[0] if inputs else 0} samples on the host ({runtime})..."):
         if runtime == "native":
@@ -246,13 +244,14 @@ def _progress(description: str):
                     console=console, transient=True)
 
 
-def _run_on_board(model: Path, target: str, inputs, output: Path) -> None:
+def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str) -> None:
     from edgeq.harness import measure, npzio
 
     n = int(inputs[0].shape[0]) if inputs else 0
     with _progress("running") as bar:
         task = bar.add_task(f"running on {target} (QEMU)", total=n)
-        outs = measure.run_on_board(model, target, inputs, progress=lambda d, t: bar.update(task, completed=d))
+        outs = measure.run_on_board(model, target, inputs, runtime=runtime,
+                                    progress=lambda d, t: bar.update(task, completed=d))
     npzio.save_outputs(output, outs)
     stdout.print(f"wrote {output}: {n} samples on {target}, outputs {[list(o.shape) for o in outs]}")
 

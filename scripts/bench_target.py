@@ -8,11 +8,16 @@ seeded random inputs. The TFLM figures of DESIGN.md for person_detect (TFLM 90b9
 mps2-an386) are printed next to edgeq's.
 
     .venv/bin/python scripts/bench_target.py [--target mps2-an386] [--samples 4] [MODEL.tflite ...]
+        [--runtimes native,tflm,tflm-cmsis_nn]
+
+``tflm`` and ``tflm-cmsis_nn`` run the TFLM application (reference or CMSIS-NN kernels) built
+against the TFLM tree in EDGEQ_TFLM_DIR, so one run compares both runtimes on the same board.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -45,6 +50,7 @@ def _person_npz(path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     from edgeq.codegen.native.emit import io_specs, unsupported_ops
+    from edgeq.errors import EdgeqError
     from edgeq.harness import measure
     from edgeq.model.reader import read_model
 
@@ -52,12 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("models", nargs="*", type=Path)
     ap.add_argument("--target", default="mps2-an386")
     ap.add_argument("--samples", type=int, default=4, help="random samples for models without test data")
+    ap.add_argument("--runtimes", default="native", help="comma-separated: native, tflm, tflm-cmsis_nn")
     args = ap.parse_args(argv)
-    rows = []
+    runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
+    rows, failures = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for model in args.models or DEFAULT_MODELS:
+        for model, runtime in [(m, r) for m in (args.models or DEFAULT_MODELS) for r in runtimes]:
             ir = read_model(model)
-            if unsupported_ops(ir):
+            if runtime == "native" and unsupported_ops(ir):
                 print(f"skipped {model.name}: not supported by edgeq-micro", file=sys.stderr)
                 continue
             if model.name == "person_detect.tflite":
@@ -65,19 +73,27 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 data = Path(tmp) / f"{model.stem}.npz"
                 np.savez(data, x=measure.random_inputs(io_specs(ir)[0], n=args.samples, seed=0)[0])
+            base, _, kernels = runtime.partition("-")
+            os.environ["EDGEQ_TFLM_KERNELS"] = kernels or "reference"
             t = time.perf_counter()
-            r = measure.bench(model, args.target, data=data)
-            rows.append((r, time.perf_counter() - t))
-    print(f"| model ({args.target}) | flash B | RAM B | arena B | stack used B | instructions / inference | "
-          f"bit-exact | accuracy | emulator M instr/s | bench s |")
-    print("|---|---:|---:|---:|---:|---:|---|---|---:|---:|")
-    for r, secs in rows:
+            try:
+                r = measure.bench(model, args.target, runtime=base, data=data)
+            except EdgeqError as exc:  # one failing row must not hide the others
+                failures.append(f"{model.name} ({runtime}): {exc}")
+                continue
+            rows.append((r, runtime, time.perf_counter() - t))
+    print(f"| model ({args.target}) | runtime | flash B | code B | RAM B | arena B | stack used B | instructions / inference | "
+          f"bit-exact vs TFLM (Python) | accuracy | emulator M instr/s | bench s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+    for r, runtime, secs in rows:
         acc = "" if r.accuracy is None else f"{100 * r.accuracy:.0f} %"
         ips = r.emulator_instructions_per_second
-        print(f"| {r.model} | {r.flash_bytes:,} | {r.ram_bytes:,} | {r.arena_bytes:,} | {r.stack_used_bytes or 0:,} | "
+        print(f"| {r.model} | {runtime} | {r.flash_bytes:,} | {r.code_bytes:,} | {r.ram_bytes:,} | {r.arena_bytes:,} | {r.stack_used_bytes or 0:,} | "
               f"{r.instructions_per_inference:,} | {'yes' if r.bit_exact_vs_tflm else 'NO'} | {acc} | "
               f"{ips / 1e6 if ips else 0:,.0f} | {secs:.1f} |")
-    person = next((r for r, _ in rows if r.model == "person_detect.tflite"), None)
+    for line in failures:
+        print(f"\nFAILED {line}")
+    person = next((r for r, rt, _ in rows if r.model == "person_detect.tflite" and rt == "native"), None)
     if person:
         t = TFLM_PERSON
         print()
@@ -86,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{person.instructions_per_inference / t['instructions_ref']:.2f}x TFLM reference kernels, "
               f"{person.instructions_per_inference / t['instructions_cmsis']:.2f}x CMSIS-NN; code {person.code_bytes:,} B "
               f"(whole firmware) vs TFLM library {t['code_ref']:,} B (reference) / {t['code_cmsis']:,} B (CMSIS-NN)")
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 say() { printf '[setup] %s\n' "$*"; }
 
 # ---- system packages ------------------------------------------------------------------
-APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc xz-utils dataset-fashion-mnist espeak-ng)
+APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc xz-utils dataset-fashion-mnist espeak-ng libstdc++-arm-none-eabi-newlib)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,7 @@ with no cycle model; an emulator never measures them.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -137,6 +138,20 @@ def compare(target_outs: Sequence[np.ndarray], ref_outs: Sequence[np.ndarray]) -
     return bad, first
 
 
+def firmware_sources(model_path: str | Path, runtime: str, target):
+    """The model's sources for a board: edgeq-micro (``native``) or the TFLM application
+    (``tflm``; kernels from ``EDGEQ_TFLM_KERNELS``: reference or cmsis_nn)."""
+    if runtime == "native":
+        from edgeq.codegen import native
+
+        return native.generate(model_path)
+    if runtime == "tflm":
+        from edgeq.codegen import tflm
+
+        return tflm.firmware_sources(model_path, target, kernels=os.environ.get("EDGEQ_TFLM_KERNELS", "reference"))
+    raise TargetError(f"--runtime must be native or tflm, not {runtime!r}")
+
+
 def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", data: str | Path | None = None,
           progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None) -> BenchResult:
     """Build MODEL for the board, run every sample under its emulator, compare with TFLM."""
@@ -153,8 +168,6 @@ def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", 
         if progress:
             progress(stage, done, total)
 
-    if runtime != "native":
-        raise TargetError(f"bench --runtime {runtime} on {target_name} is not available yet; use --runtime native")
     target = targets.get(target_name)
     reason = qemu.available(target)
     if reason:
@@ -174,7 +187,7 @@ def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", 
         raise DataError(f"{data}: no samples")
 
     step("generating C", 0, 1)
-    sources = native.generate(model_path)
+    sources = firmware_sources(model_path, runtime, target)
     step("compiling firmware", 0, 1)
     fw = arm.build_firmware(sources, target)
     step("running on the target", 0, n)
@@ -216,17 +229,15 @@ def build(model_path: str | Path, target_name: str, out_dir: str | Path, *, runt
     from edgeq.codegen import native
     from edgeq.toolchain import arm
 
-    if runtime != "native":
-        raise TargetError(f"build --runtime {runtime} is not available yet; use --runtime native")
     target = targets.get(target_name)
-    sources = native.generate(model_path)
+    sources = firmware_sources(model_path, runtime, target)
     return arm.build_firmware(sources, target, out_dir,
                               flash_limit=flash_kb * 1024 if flash_kb else None,
                               ram_limit=ram_kb * 1024 if ram_kb else None)
 
 
 def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.ndarray], *,
-                 progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
+                 runtime: str = "native", progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
     """``edgeq run --target BOARD``: every sample through the firmware under the board's
     emulator; the raw outputs (one array a model output, N samples each)."""
     from edgeq import targets
@@ -239,5 +250,5 @@ def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.n
     reason = qemu.available(target)
     if reason:
         raise MissingToolError(reason)
-    fw = arm.build_firmware(native.generate(model_path), target)
+    fw = arm.build_firmware(firmware_sources(model_path, runtime, target), target)
     return list(qemu.run(fw, target, inputs, count_instructions=False, progress=progress).outputs)

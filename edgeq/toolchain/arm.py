@@ -33,6 +33,9 @@ CFLAGS = ("-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-ffunction-sections", 
           "-fno-common")
 LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections")
 LIBS = ("-lm",)
+# C++ sources (the TFLM application): the flags TFLite Micro itself is built with.
+CXXFLAGS = ("-std=c++17", "-O2", "-g", "-fno-rtti", "-fno-exceptions", "-fno-threadsafe-statics",
+            "-fno-use-cxa-atexit", "-ffunction-sections", "-fdata-sections")
 BUILD_SCHEME = "2"  # bump when the build steps change: invalidates cached firmware
 
 # Output sections by role (the board linker scripts name them so).
@@ -290,7 +293,8 @@ def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
     ins, outs = io(sources.inputs), io(sources.outputs)
     ctx = {"version": version, "board": target.name, "model_name": sources.model_name,
            "inputs": ins, "outputs": outs, "in_bytes": layout_bytes(io_layout(sources.inputs)),
-           "out_bytes": layout_bytes(io_layout(sources.outputs)), "diag": diag}
+           "out_bytes": layout_bytes(io_layout(sources.outputs)), "diag": diag,
+           "runtime_name": sources.runtime_name, "has_init": sources.has_init}
     files = dict(sources.files)
     files["main.c"] = env.get_template("main.c.j2").render(ctx)
     files["board.ld"] = env.get_template(f"{target.family}.ld.j2").render(
@@ -324,8 +328,15 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
     files = firmware_sources(sources, target, diag=diag)
     gcc = find_tool("gcc")
     defines = target.defines()
-    cmd_flags = [*target.cpu_flags, *CFLAGS, *(f"-D{k}={v}" for k, v in sorted(defines.items()))]
-    h = hashlib.sha256("\0".join([BUILD_SCHEME, gcc, *cmd_flags, *LDFLAGS, *LIBS]).encode())
+    board_defs = [f"-D{k}={v}" for k, v in sorted(defines.items())]
+    extra = [*(f"-I{d}" for d in sources.include_dirs), *(f"-D{d}" for d in sources.defines)]
+    cmd_flags = [*target.cpu_flags, *CFLAGS, *board_defs]
+    cxx_flags = [*target.cpu_flags, *CXXFLAGS, *board_defs]
+    libs = [*sources.libraries, *LIBS]
+    h = hashlib.sha256("\0".join([BUILD_SCHEME, gcc, *cmd_flags, *cxx_flags, *extra, *LDFLAGS, *libs]).encode())
+    for lib in sources.libraries:  # a rebuilt library must relink
+        st = Path(lib).stat()
+        h.update(f"\0L{lib}:{st.st_size}:{st.st_mtime_ns}".encode())
     for name in sorted(files):
         h.update(b"\0F" + name.encode() + b"\0" + files[name].encode())
     key = h.hexdigest()[:24]
@@ -338,13 +349,20 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
             for name, text in files.items():
                 (work / name).write_text(text)
             cfiles = sorted(n for n in files if n.endswith(".c"))
-            log.info("compiling %d C files for %s", len(cfiles), target.name)
-            # compile (one call, objects named after their sources for the map), then link
-            proc = subprocess.run([gcc, *cmd_flags, "-I.", "-c", *cfiles], cwd=work, capture_output=True, text=True)
+            ccfiles = sorted(n for n in files if n.endswith(".cc"))
+            log.info("compiling %d C and %d C++ files for %s", len(cfiles), len(ccfiles), target.name)
+            # compile (one call a language, objects named after their sources for the map), then link
+            proc = subprocess.run([gcc, *cmd_flags, "-I.", *extra, "-c", *cfiles], cwd=work, capture_output=True, text=True)
+            if proc.returncode == 0 and ccfiles:
+                gxx = find_tool("g++") or gcc
+                proc = subprocess.run([gxx, *cxx_flags, "-I.", *extra, "-c", *ccfiles], cwd=work,
+                                      capture_output=True, text=True)
             if proc.returncode == 0:
                 warnings = proc.stderr
-                proc = subprocess.run([gcc, *target.cpu_flags, *LDFLAGS, "-T", "board.ld", "-Wl,-Map=firmware.map",
-                                       "-o", "firmware.elf", *(c[:-2] + ".o" for c in cfiles), *LIBS],
+                linker = (find_tool("g++") or gcc) if ccfiles else gcc
+                objects = [c.rsplit(".", 1)[0] + ".o" for c in (*cfiles, *ccfiles)]
+                proc = subprocess.run([linker, *target.cpu_flags, *LDFLAGS, "-T", "board.ld", "-Wl,-Map=firmware.map",
+                                       "-o", "firmware.elf", *objects, *libs],
                                       cwd=work, capture_output=True, text=True)
                 proc.stderr = warnings + proc.stderr
             if proc.returncode != 0:
@@ -352,7 +370,10 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
                 if over:
                     raise ModelTooBigError(f"{sources.model_name} does not fit {target.name}: {over} "
                                            f"(flash {target.flash.size} B, RAM {target.ram.size} B)")
-                first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[-300:])
+                log.debug("firmware build output:\n%s", proc.stderr)
+                lines = proc.stderr.splitlines()
+                first = next((ln for ln in lines if "error" in ln and not ln.startswith("collect2")),
+                             next((ln for ln in lines if "undefined reference" in ln), proc.stderr.strip()[-300:]))
                 raise TargetError(f"firmware build for {target.name} failed: {first}")
             if proc.stderr.strip():
                 log.debug("arm-none-eabi-gcc warnings:\n%s", proc.stderr)

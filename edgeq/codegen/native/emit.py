@@ -34,9 +34,10 @@ from edgeq.codegen.native import planner
 
 log = logging.getLogger(__name__)
 
-CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "int16_t", "UINT8": "uint8_t"}
+CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "int16_t", "UINT8": "uint8_t",
+          "INT64": "int64_t"}
 HEADERS = ("edgeq_micro.h", "edgeq_fixedpoint.h")
-IO_TYPES = ("INT8", "FLOAT32")
+IO_TYPES = ("INT8", "INT16", "FLOAT32")
 
 
 def templates_dir() -> Path:
@@ -80,6 +81,14 @@ class NativeSources:
     inputs: tuple[IOSpec, ...]
     outputs: tuple[IOSpec, ...]
     model_name: str
+    # What the firmware build needs beyond the files: the runtime's name in the protocol,
+    # whether the app calls edgeq_init() at boot, and an external library (the TFLM
+    # application links TFLite Micro; edgeq-micro needs none of these).
+    runtime_name: str = "edgeq-micro"
+    has_init: bool = False
+    include_dirs: tuple[str, ...] = ()
+    libraries: tuple[str, ...] = ()
+    defines: tuple[str, ...] = ()
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write every file into ``out_dir`` (created); returns the paths written."""
@@ -91,6 +100,25 @@ class NativeSources:
             p.write_text(text)
             paths.append(p)
         return paths
+
+
+def header_context(model_name: str, arena_size: int, inputs, outputs) -> dict:
+    """What ``edgeq_model.h.j2`` needs: the I/O macros and entry points. Shared with the
+    TFLM application, which implements the same header with a MicroInterpreter."""
+    from edgeq import __version__ as version
+
+    def io_ctx(spec: IOSpec) -> dict:
+        return {"kind": spec.kind, "index": spec.index, "macro": f"{spec.kind.upper()}{spec.index}",
+                "ctype": CTYPES[spec.dtype], "shape": list(spec.shape), "size": spec.nbytes // spec.numpy_dtype.itemsize,
+                "nbytes": spec.nbytes, "quantized": spec.scale is not None,
+                "scale": c_float(spec.scale) if spec.scale is not None else "",
+                "zero_point": spec.zero_point if spec.zero_point is not None else 0}
+
+    single_int8 = (len(inputs) == 1 and len(outputs) == 1 and inputs[0].dtype == "INT8"
+                   and outputs[0].dtype == "INT8")
+    return {"version": version, "model_name": model_name, "arena_size": arena_size,
+            "inputs": [io_ctx(s) for s in inputs], "outputs": [io_ctx(s) for s in outputs],
+            "single_int8": single_int8}
 
 
 def unsupported_ops(model: Model) -> list[tuple[int, str, str]]:
@@ -106,7 +134,7 @@ def unsupported_ops(model: Model) -> list[tuple[int, str, str]]:
         for k, t in enumerate(idxs):
             tt = sg.tensors[t]
             if tt.dtype not in IO_TYPES:
-                bad.append((-1, f"{kind} {k}", f"type {tt.dtype} (int8 or float32 only)"))
+                bad.append((-1, f"{kind} {k}", f"type {tt.dtype} (int8, int16 or float32 only)"))
     return bad
 
 
@@ -227,6 +255,11 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
             k = call.packed_inputs
             ctype = call.args[0].ctype
             args = [f"(const {ctype} *const[]){{{', '.join(args[:k])}}}"] + args[k:]
+        if call.packed_outputs:
+            # the last ``packed_outputs`` args (ops with N outputs) as one C array
+            m = call.packed_outputs
+            ctype = call.args[-1].ctype
+            args = args[:-m] + [f"({ctype} *const[]){{{', '.join(args[-m:])}}}"]
         arrays = [{"cname": f"op{index}_{n}", "ctype": ct, "vals": [str(int(v)) for v in vals]}
                   for n, ct, vals in call.arrays]
         fields = [(k, f"op{index}_{v[1:]}" if isinstance(v, str) and v.startswith("@") else v)
@@ -253,20 +286,10 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
                           "ctype": CTYPES[tt.dtype], "cname": f"edgeq_t{t}", "count": count,
                           "lines": lines})
 
-    def io_ctx(spec: IOSpec) -> dict:
-        return {"kind": spec.kind, "index": spec.index, "macro": f"{spec.kind.upper()}{spec.index}",
-                "ctype": CTYPES[spec.dtype], "shape": list(spec.shape), "size": spec.nbytes // spec.numpy_dtype.itemsize,
-                "nbytes": spec.nbytes, "quantized": spec.scale is not None,
-                "scale": c_float(spec.scale) if spec.scale is not None else "",
-                "zero_point": spec.zero_point if spec.zero_point is not None else 0}
-
-    single_int8 = (len(inputs) == 1 and len(outputs) == 1 and inputs[0].dtype == "INT8"
-                   and outputs[0].dtype == "INT8")
     model_name = Path(model.source).name if model.source else "model.tflite"
     ctx = {
-        "version": version, "model_name": model_name, "arena_size": mem.arena_size,
-        "inputs": [io_ctx(s) for s in inputs], "outputs": [io_ctx(s) for s in outputs],
-        "single_int8": single_int8, "constants": const_ctx, "ops": ops_ctx, "copies": copies,
+        **header_context(model_name, mem.arena_size, inputs, outputs),
+        "constants": const_ctx, "ops": ops_ctx, "copies": copies,
         "num_views": len(aliases), "weight_bytes": weight_bytes, "section": section or "",
     }
     env = Environment(loader=FileSystemLoader(str(tdir / "codegen")), undefined=StrictUndefined,
