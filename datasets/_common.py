@@ -7,13 +7,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
 from edgeq.errors import DataError
+from edgeq.fileio import savez_atomic
 
 log = logging.getLogger("edgeq.datasets")
 
@@ -63,32 +63,6 @@ def make_dataset(name, x_train, y_train, x_test, y_test, class_names) -> Dataset
     )
 
 
-def atomic_savez(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
-    """Write ``arrays`` to ``path`` as .npz via a temp file in the same folder, then rename.
-
-    A reader never sees a half-written file, and two processes writing the same cache
-    entry both end with a complete one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def save_npz(ds: Dataset, path: str | os.PathLike, split: str = "test", limit: int | None = None) -> Path:
     """Write one split of ``ds`` in the edgeq CLI's .npz format: inputs ``x``, labels ``y``.
 
@@ -99,7 +73,7 @@ def save_npz(ds: Dataset, path: str | os.PathLike, split: str = "test", limit: i
         if limit < 1:
             raise DataError(f"limit must be at least 1, got {limit}")
         x, y = x[:limit], y[:limit]
-    out = atomic_savez(path, x=x, y=y)
+    out = savez_atomic(path, make_parents=True, x=x, y=y)
     log.info("wrote %s: %s split of %s, x %s, y %s", out, split, ds.name, x.shape, y.shape)
     return out
 
@@ -138,8 +112,9 @@ def load_cached(path: Path, name: str) -> Dataset | None:
 def store_cached(path: Path, ds: Dataset) -> None:
     """Write ``ds`` to the cache file ``path`` (atomically); failures only log."""
     try:
-        atomic_savez(
+        savez_atomic(
             path,
+            make_parents=True,
             x_train=ds.x_train,
             y_train=ds.y_train,
             x_test=ds.x_test,

@@ -22,6 +22,8 @@ import numpy as np
 
 from edgeq.errors import DataError, EdgeqError, InputFileError, NotFullyIntegerError
 from edgeq.model.ir import Model
+from edgeq.fileio import write_atomic
+from edgeq.harness.npzio import read_npz
 from edgeq.model.reader import read_model
 
 log = logging.getLogger(__name__)
@@ -95,36 +97,6 @@ def load_keras_model(path: str | Path) -> Any:
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputFileError(f"{path}: cannot load this Keras model ({first[:200]})") from None
-
-
-def load_npz_inputs(path: str | Path, *, labels: bool = False) -> tuple[list[np.ndarray], np.ndarray | None]:
-    """Read edgeq's npz format: inputs under ``x`` (or ``x0, x1, ...``), labels under ``y``."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such data file (expected an .npz with inputs under 'x')")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except Exception as exc:
-        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__})") from None
-    if "x" in arrays:
-        xs = [arrays["x"]]
-    else:
-        keys = sorted((k for k in arrays if k[:1] == "x" and k[1:].isdigit()), key=lambda k: int(k[1:]))
-        if not keys:
-            raise DataError(f"{path}: no inputs: expected an array named 'x' (or x0, x1, ...); found {sorted(arrays)}")
-        xs = [arrays[k] for k in keys]
-    n = xs[0].shape[0] if xs[0].ndim else 0
-    if n == 0 or any(x.ndim == 0 or x.shape[0] != n for x in xs):
-        raise DataError(f"{path}: input arrays must share a non-empty first (sample) dimension")
-    y = None
-    if labels:
-        if "y" not in arrays:
-            raise DataError(f"{path}: no labels: expected class indices under 'y'")
-        y = np.asarray(arrays["y"]).reshape(-1)
-        if y.shape[0] != n or not np.issubdtype(y.dtype, np.integer):
-            raise DataError(f"{path}: 'y' must hold {n} integer class indices (got {y.dtype} {arrays['y'].shape})")
-    return xs, y
 
 
 def _input_shapes(model: Any) -> list[tuple[int, ...]]:
@@ -278,7 +250,7 @@ def quantize(
     if isinstance(model, (str, Path)):
         model = load_keras_model(model)
     if isinstance(calib, (str, Path)):
-        xs, _ = load_npz_inputs(calib)
+        xs, _ = read_npz(calib)
     elif isinstance(calib, np.ndarray):
         xs = [calib]
     else:
@@ -365,21 +337,6 @@ def predict_float(model: Any, xs: Sequence[np.ndarray], batch_size: int = 256) -
     return np.asarray(out[0] if isinstance(out, (list, tuple)) else out)
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write via a temp file in the same directory + rename: never a half-written output."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise InputFileError(f"{path.parent}: output directory does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class QuantizeOutcome:
     """What `edgeq quantize` produced: the file, the report, optional evaluation/layers."""
@@ -419,8 +376,8 @@ def quantize_file(
     for p in (output, *( [Path(report_path)] if report_path else [])):
         if not p.parent.exists():
             raise InputFileError(f"{p.parent}: output directory does not exist")
-    xs, _ = load_npz_inputs(calib_path)
-    ev_xs, ev_y = load_npz_inputs(eval_path, labels=True) if eval_path is not None else (None, None)
+    xs, _ = read_npz(calib_path)
+    ev_xs, ev_y = read_npz(eval_path, labels=True) if eval_path is not None else (None, None)
     model = load_keras_model(model_path)
 
     flatbuffer, report = quantize(model, xs, mode=mode, samples=samples, allow_float=allow_float)

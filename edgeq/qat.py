@@ -74,6 +74,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from edgeq.errors import DataError, EdgeqError, InputFileError, NotFullyIntegerError
+from edgeq.fileio import write_atomic
+from edgeq.harness.npzio import read_npz
 
 log = logging.getLogger(__name__)
 
@@ -836,15 +838,13 @@ def export(qat_model: Any, path: str | Path, *, allow_float: bool = False) -> Qa
     with float ops raises :class:`NotFullyIntegerError` (nothing written) unless
     ``allow_float`` (for layers kept float with ``keep_float``).
     """
-    from edgeq import ptq
-
     path = Path(path)
     if path.suffix.lower() != ".tflite":
         raise InputFileError(f"output {path} should end in .tflite")
     if not path.parent.exists():
         raise InputFileError(f"{path.parent}: output directory does not exist")
     flatbuffer, report = convert(qat_model, allow_float=allow_float)
-    ptq.write_atomic(path, flatbuffer)
+    write_atomic(path, flatbuffer)
     log.info("wrote %s (%d bytes, %.1f s)", path, len(flatbuffer), report.seconds)
     return QatExportReport(path, *[getattr(report, f) for f in ("int8_bytes", "seconds", "float_ops", "op_counts", "input_quant", "output_quant")])
 
@@ -922,8 +922,8 @@ def train_file(
         raise InputFileError(f"{output.parent}: output directory does not exist")
     if epochs < 1:
         raise EdgeqError("--epochs must be at least 1")
-    xs, y = ptq.load_npz_inputs(train_path, labels=True)
-    val = ptq.load_npz_inputs(val_path, labels=True) if val_path is not None else None
+    xs, y = read_npz(train_path, labels=True)
+    val = read_npz(val_path, labels=True) if val_path is not None else None
     model = ptq.load_keras_model(model_path)
     if isinstance(model, Path):
         raise InputFileError(f"{model_path}: QAT needs a Keras model file (.keras or .h5), not a SavedModel directory")
@@ -962,7 +962,7 @@ def train_file(
         f_acc = keras_accuracy(model, vx, val[1])
         q_acc = keras_accuracy(qmodel, vx, val[1])
         i_acc = tflm_accuracy(flatbuffer, vx, val[1])
-    ptq.write_atomic(output, flatbuffer)
+    write_atomic(output, flatbuffer)
     report = QatExportReport(output, *[getattr(report, f) for f in ("int8_bytes", "seconds", "float_ops", "op_counts", "input_quant", "output_quant")])
     return QatOutcome(output, report, epochs, int(xs[0].shape[0]), int(val[0][0].shape[0]) if val else 0, f_acc, q_acc, i_acc)
 

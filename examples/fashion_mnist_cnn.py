@@ -28,7 +28,8 @@ from rich.table import Table  # noqa: E402
 
 import edgeq  # noqa: E402
 from edgeq import datasets, quant_debug  # noqa: E402
-from edgeq.ptq import float_tflite, write_atomic  # noqa: E402
+from edgeq.fileio import write_atomic  # noqa: E402
+from edgeq.ptq import float_tflite  # noqa: E402
 from edgeq.report.quant import layer_report  # noqa: E402
 
 

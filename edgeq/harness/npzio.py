@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from edgeq.errors import DataError, InputFileError
+from edgeq.fileio import savez_atomic
 
 
 def _sample_shape(shape: Sequence[int]) -> tuple[int, ...]:
@@ -30,6 +31,38 @@ def quantize_array(x: np.ndarray, scale: float, zero_point: int, dtype=np.int8) 
     v = np.asarray(x, dtype=np.float64) / float(np.float32(scale))
     q = np.sign(v) * np.floor(np.abs(v) + 0.5) + zero_point
     return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def read_npz(path: str | Path, *, labels: bool = False) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """The raw arrays of an .npz in edgeq's format: inputs under ``x`` (or ``x0, x1, ...``),
+    labels (class indices) under ``y`` when ``labels``. No conversion to a model's types:
+    see :func:`load_inputs` for that."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such data file (expected an .npz with inputs under 'x')")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__})") from None
+    if "x" in arrays:
+        xs = [arrays["x"]]
+    else:
+        keys = sorted((k for k in arrays if k[:1] == "x" and k[1:].isdigit()), key=lambda k: int(k[1:]))
+        if not keys:
+            raise DataError(f"{path}: no inputs: expected an array named 'x' (or x0, x1, ...); found {sorted(arrays)}")
+        xs = [arrays[k] for k in keys]
+    n = xs[0].shape[0] if xs[0].ndim else 0
+    if n == 0 or any(x.ndim == 0 or x.shape[0] != n for x in xs):
+        raise DataError(f"{path}: input arrays must share a non-empty first (sample) dimension")
+    y = None
+    if labels:
+        if "y" not in arrays:
+            raise DataError(f"{path}: no labels: expected class indices under 'y'")
+        y = np.asarray(arrays["y"]).reshape(-1)
+        if y.shape[0] != n or not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{path}: 'y' must hold {n} integer class indices (got {y.dtype} {arrays['y'].shape})")
+    return xs, y
 
 
 def load_inputs(path: str | Path, specs) -> list[np.ndarray]:
@@ -73,16 +106,6 @@ def load_inputs(path: str | Path, specs) -> list[np.ndarray]:
 
 
 def save_outputs(path: str | Path, outputs: Sequence[np.ndarray]) -> Path:
-    """Write ``out`` (or ``out0, out1, ...``) atomically: temp file in the same folder, renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``out`` (or ``out0, out1, ...``) atomically (temp file in the same folder, renamed)."""
     arrays = {"out": outputs[0]} if len(outputs) == 1 else {f"out{i}": a for i, a in enumerate(outputs)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return savez_atomic(path, make_parents=True, **arrays)

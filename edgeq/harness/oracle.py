@@ -11,8 +11,11 @@ from edgeq.errors import DataError
 
 
 def quantize_input(x: np.ndarray, dtype: type, scale: float, zero_point: int) -> np.ndarray:
-    """Float -> the model's integer input type with its (scale, zero point); integer data of
-    the model's type is passed through unchanged (DESIGN.md npz convention)."""
+    """Float -> the model's input type with its (scale, zero point), exactly as the CLI's npz
+    inputs are quantized (:func:`edgeq.harness.npzio.quantize_array`); data already of the
+    model's type is passed through unchanged (DESIGN.md npz convention)."""
+    from edgeq.harness.npzio import quantize_array
+
     x = np.asarray(x)
     if x.dtype == dtype:
         return x
@@ -25,9 +28,7 @@ def quantize_input(x: np.ndarray, dtype: type, scale: float, zero_point: int) ->
         return x.astype(dtype)
     if scale == 0:
         raise DataError("the model's input has no quantization scale; give integer data")
-    info = np.iinfo(dtype)
-    q = np.round(x.astype(np.float64) / scale) + zero_point
-    return np.clip(q, info.min, info.max).astype(dtype)
+    return quantize_array(x, scale, zero_point, dtype)
 
 
 class TflmReference:
