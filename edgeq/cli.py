@@ -262,7 +262,7 @@ def build(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder for the firmware sources, ELF and map."),
     target: str = typer.Option(..., "--target", help="Board (see `edgeq targets`)."),
-    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro)."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
     flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Flash of the part, KiB (default: the board's)."),
     ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="RAM of the part, KiB (default: the board's)."),
 ) -> None:
@@ -283,7 +283,7 @@ def build(
 def bench(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
     target: str = typer.Option(..., "--target", help="Board (see `edgeq targets`)."),
-    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro)."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
     data: Optional[Path] = typer.Option(None, "--data", help=".npz with x (and labels y); default: a few random inputs."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the report as JSON here."),
     md_path: Optional[Path] = typer.Option(None, "--md", help="Markdown report (default: the JSON's path with .md)."),
