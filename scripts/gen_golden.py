@@ -11,7 +11,8 @@ Two sets, both committed (conversion is slow; regenerate when this file changes)
 
 Every model is built with Keras 3 (fixed seeds), exported as a SavedModel with a batch of
 1 and converted by TFLite with random representative data, int8 in and out (float I/O for
-the few models that test QUANTIZE float->int8 / DEQUANTIZE).
+the few models that test QUANTIZE float->int8 / DEQUANTIZE; int16 activations, int8 weights
+and int16 I/O for the ``i16_*`` models, as ``edgeq quantize --mode int16x8`` converts).
 
     .venv/bin/python scripts/gen_golden.py --mlperf --golden [--only NAME ...]
 """
@@ -41,8 +42,11 @@ def _tf():
 
 
 def convert(model, *, float_io: bool = False, per_tensor: bool = False, seed: int = 0,
-            input_range: float = 1.0, dynamic_batch: bool = False, fit: bool = False) -> bytes:
-    """Keras model -> full-integer .tflite bytes (int8 I/O unless ``float_io``)."""
+            input_range: float = 1.0, dynamic_batch: bool = False, fit: bool = False,
+            int16: bool = False) -> bytes:
+    """Keras model -> full-integer .tflite bytes (int8 I/O unless ``float_io``; with
+    ``int16``, int16 activations and int8 weights with int16 I/O, as ``edgeq quantize
+    --mode int16x8`` converts)."""
     tf = _tf()
     shapes = [tuple(int(d) for d in inp.shape[1:]) for inp in model.inputs]
     rng = np.random.default_rng(seed)
@@ -63,9 +67,14 @@ def convert(model, *, float_io: bool = False, per_tensor: bool = False, seed: in
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = rep
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        io_type = tf.int8
+        if int16:
+            conv.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+            io_type = tf.int16
         if not float_io:
-            conv.inference_input_type = tf.int8
-            conv.inference_output_type = tf.int8
+            conv.inference_input_type = io_type
+            conv.inference_output_type = io_type
         if per_tensor:
             conv._experimental_disable_per_channel = True
         return conv.convert()
@@ -274,7 +283,221 @@ def _golden():
     add("requantize", _requantize)
     add("float_io_conv", lambda: _seq((6, 6, 2), L.Conv2D(3, 3, padding="same"), L.Flatten(), L.Dense(4)),
         float_io=True)
+    # MEAN (Keras' global average pooling converts to it), any axes, keep_dims or not
+    add("mean_global_avg", lambda: _seq((7, 6, 5), L.Conv2D(8, 3, padding="same"), L.GlobalAveragePooling2D()))
+    add("mean_last_axis_keepdims", lambda: _seq((4, 5, 6), L.Dense(6),
+                                                L.Lambda(lambda t: keras.ops.mean(t, axis=-1, keepdims=True))))
+    add("mean_axis1", lambda: _seq((9, 4, 3), L.Conv2D(5, 1), L.Lambda(lambda t: keras.ops.mean(t, axis=1))))
+    # MUL / SUB: same shapes, broadcasting (channel, spatial, constant), fused activation
+    add("mul_broadcast", _mul_broadcast)
+    add("mul_relu", _mul_relu)
+    add("sub_broadcast", _sub_broadcast)
+    # activations as ops of their own
+    add("logistic", lambda: _seq((24,), L.Dense(16), L.Activation("sigmoid")))
+    add("tanh", lambda: _seq((5, 6), L.Dense(7), L.Activation("tanh")))
+    add("hard_swish", lambda: _seq((6, 6, 3), L.Conv2D(8, 3, padding="same"),
+                                   L.Lambda(lambda t: keras.activations.hard_swish(t))))
+    add("relu_relu6_leaky", _relu_relu6_leaky)
+    # PAD / PADV2
+    add("pad_conv", lambda: _seq((6, 5, 3), L.ZeroPadding2D(((1, 2), (0, 3))), L.Conv2D(4, 3)))
+    add("padv2", lambda: _seq((5, 4, 2), L.Conv2D(3, 1),
+                              L.Lambda(lambda t: keras.ops.pad(t, ((0, 0), (2, 1), (1, 1), (0, 2)),
+                                                               constant_values=0.25))))
+    # MAXIMUM / MINIMUM
+    add("maximum_minimum", _maximum_minimum)
+    # TRANSPOSE / STRIDED_SLICE / SPLIT / SPLIT_V
+    add("transpose", lambda: _seq((4, 5, 6), L.Dense(6), L.Permute((3, 1, 2)),
+                                  L.Lambda(lambda t: keras.ops.transpose(t, (0, 2, 1, 3))), L.Dense(3)))
+    add("strided_slice", lambda: _seq((9, 8, 5), L.Conv2D(4, 1),
+                                      L.Lambda(lambda t: t[:, 1:8:2, ::-1, 1:])))
+    add("strided_slice_shrink", lambda: _seq((6, 7), L.Dense(7), L.Lambda(lambda t: t[:, 2, 1:-1])))
+    add("split", _split)
+    add("split_v", _split_v)
+    # A MobileNetV2-style model as PyTorch exports it: NCHW input, TRANSPOSE, explicit PAD,
+    # inverted residual blocks, MEAN
+    add("pt_mobilenetv2_style", _pt_mobilenetv2_style, fit=True)
+    # A MobileNetV3-style block: HARD_SWISH, squeeze-and-excite (MEAN, hard sigmoid, MUL)
+    add("mnv3_block", _mnv3_block, fit=True)
+    # int16x8: int16 activations, int8 weights (edgeq quantize --mode int16x8)
+    add("i16_conv_relu", lambda: _seq((8, 7, 3), L.Conv2D(6, 3, padding="same", activation="relu")), int16=True)
+    add("i16_conv_valid_s2", lambda: _seq((9, 9, 2), L.Conv2D(4, 3, strides=2), L.ReLU(max_value=6.0)), int16=True)
+    add("i16_dw", lambda: _seq((8, 8, 4), L.DepthwiseConv2D(3, padding="same", depth_multiplier=2)), int16=True)
+    add("i16_fc", lambda: _seq((20,), L.Dense(12, activation="relu"), L.Dense(5)), int16=True)
+    add("i16_add", _add_relu, int16=True)
+    add("i16_softmax", lambda: _seq((16,), L.Dense(10), L.Softmax()), int16=True)
+    add("i16_logistic_tanh", _logistic_tanh, int16=True)
+    add("i16_cnn", _i16_cnn, int16=True, fit=True)
     return g
+
+
+def _mul_broadcast():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((5, 6, 4))
+    a = L.Conv2D(4, 3, padding="same")(inp)
+    b = L.GlobalAveragePooling2D(keepdims=True)(L.Conv2D(4, 1)(inp))  # [1,1,1,4]
+    c = L.Conv2D(1, 1)(inp)  # [1,5,6,1]
+    x = L.Multiply()([a, b])
+    x = L.Multiply()([x, c])
+    const = keras.ops.convert_to_tensor(np.linspace(0.5, 1.5, 6 * 4).reshape(1, 1, 6, 4).astype(np.float32))
+    return keras.Model(inp, L.Lambda(lambda t: t * const)(x))
+
+
+def _mul_relu():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((6, 5, 3))
+    a = L.Conv2D(3, 3, padding="same")(inp)
+    b = L.Conv2D(3, 1)(inp)
+    return keras.Model(inp, L.ReLU()(L.Multiply()([a, b])))
+
+
+def _sub_broadcast():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((6, 5, 3))
+    a = L.Conv2D(3, 1)(inp)
+    b = L.Conv2D(3, 3, padding="same")(inp)
+    c = L.Conv2D(1, 1)(inp)  # broadcast over channels
+    x = L.Subtract()([a, b])
+    x = L.Subtract()([c, x])
+    const = keras.ops.convert_to_tensor(np.linspace(-1, 1, 3).reshape(1, 1, 1, 3).astype(np.float32))
+    return keras.Model(inp, L.Lambda(lambda t: t - const)(x))
+
+
+def _relu_relu6_leaky():
+    """Standalone RELU / RELU6 (after ops that cannot fuse them) and LEAKY_RELU."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((6, 6, 3))
+    a = L.Conv2D(4, 3, padding="same")(inp)
+    r = L.ReLU()(L.Lambda(lambda t: keras.ops.mean(t, axis=-1, keepdims=True))(a))
+    r6 = L.ReLU(max_value=6.0)(L.Lambda(lambda t: keras.ops.transpose(t, (0, 2, 1, 3)))(a))
+    lk = L.LeakyReLU(negative_slope=0.2)(L.Conv2D(4, 1)(inp))
+    return keras.Model(inp, L.Concatenate()([r, r6, lk]))
+
+
+def _maximum_minimum():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((5, 6, 4))
+    a = L.Conv2D(4, 3, padding="same")(inp)
+    b = L.Conv2D(4, 1)(inp)
+    x = L.Maximum()([a, b])
+    y = L.Minimum()([a, b])
+    const = keras.ops.convert_to_tensor(np.linspace(-0.5, 0.5, 4).reshape(1, 1, 1, 4).astype(np.float32))
+    x = L.Lambda(lambda t: keras.ops.minimum(t, const))(x)
+    y = L.Lambda(lambda t: keras.ops.maximum(t, const * 0.5 - 0.2))(y)
+    return keras.Model(inp, L.Concatenate()([x, y]))
+
+
+def _split():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((5, 6, 3))
+    x = L.Conv2D(6, 3, padding="same")(inp)
+    a, b, c = L.Lambda(lambda t: keras.ops.split(t, 3, axis=-1))(x)
+    return keras.Model(inp, [L.Conv2D(2, 1)(a), b, c])
+
+
+def _split_v():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((6, 7))
+    x = L.Dense(7)(inp)
+    a, b, c = L.Lambda(lambda t: keras.ops.split(t, [2, 5], axis=1))(x)
+    return keras.Model(inp, [L.Dense(3)(a), b, c])
+
+
+def _pt_mobilenetv2_style():
+    """MobileNetV2 building blocks in PyTorch's conventions: an NCHW input transposed to NHWC,
+    explicit zero padding before strided convolutions, inverted residuals (expand 1x1, ReLU6,
+    depthwise 3x3, project 1x1, residual ADD) and a MEAN over H and W before the classifier."""
+    import keras
+    from keras import layers as L
+
+    def conv_bn(x, filters, k, stride, act=True):
+        if stride > 1:
+            x = L.ZeroPadding2D(1)(x)
+        x = L.Conv2D(filters, k, strides=stride, padding="valid" if stride > 1 else "same", use_bias=False)(x)
+        x = L.BatchNormalization()(x)
+        return L.ReLU(max_value=6.0)(x) if act else x
+
+    def dw_bn(x, stride):
+        if stride > 1:
+            x = L.ZeroPadding2D(1)(x)
+        x = L.DepthwiseConv2D(3, strides=stride, padding="valid" if stride > 1 else "same", use_bias=False)(x)
+        return L.ReLU(max_value=6.0)(L.BatchNormalization()(x))
+
+    def block(x, expand, out, stride):
+        y = conv_bn(x, int(x.shape[-1]) * expand, 1, 1)
+        y = dw_bn(y, stride)
+        y = conv_bn(y, out, 1, 1, act=False)
+        return L.Add()([x, y]) if stride == 1 and int(x.shape[-1]) == out else y
+
+    inp = keras.Input((3, 24, 24))
+    x = L.Lambda(lambda t: keras.ops.transpose(t, (0, 2, 3, 1)))(inp)
+    x = conv_bn(x, 8, 3, 2)
+    x = block(x, 1, 8, 1)
+    x = block(x, 4, 12, 2)
+    x = block(x, 4, 12, 1)
+    x = block(x, 4, 16, 2)
+    x = L.Lambda(lambda t: keras.ops.mean(t, axis=(1, 2)))(x)
+    return keras.Model(inp, L.Dense(10)(x))
+
+
+def _mnv3_block():
+    import keras
+    from keras import layers as L
+
+    hs = L.Lambda(lambda t: keras.activations.hard_swish(t))
+    inp = keras.Input((12, 12, 3))
+    x = L.BatchNormalization()(L.Conv2D(8, 3, strides=2, padding="same", use_bias=False)(inp))
+    x = L.Lambda(lambda t: keras.activations.hard_swish(t))(x)
+    y = L.BatchNormalization()(L.DepthwiseConv2D(3, padding="same", use_bias=False)(x))
+    y = L.ReLU()(y)
+    se = L.GlobalAveragePooling2D(keepdims=True)(y)
+    se = L.Conv2D(4, 1, activation="relu")(se)
+    se = L.Conv2D(8, 1)(se)
+    se = L.Lambda(lambda t: keras.activations.hard_sigmoid(t))(se)
+    y = L.Multiply()([y, se])
+    y = L.BatchNormalization()(L.Conv2D(8, 1, use_bias=False)(y))
+    x = L.Add()([x, y])
+    x = hs(L.Conv2D(16, 1)(x))
+    x = L.GlobalAveragePooling2D()(x)
+    return keras.Model(inp, L.Dense(5)(x))
+
+
+def _logistic_tanh():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((12,))
+    a = L.Activation("sigmoid")(L.Dense(8)(inp))
+    b = L.Activation("tanh")(L.Dense(8)(inp))
+    return keras.Model(inp, [a, b])
+
+
+def _i16_cnn():
+    """A small int16x8 CNN: conv, depthwise, residual ADD, pooling, dense, softmax."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((12, 12, 1))
+    x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
+    y = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
+    y = L.Conv2D(8, 1)(y)
+    x = L.ReLU()(L.Add()([x, y]))
+    x = L.MaxPooling2D(2)(x)
+    x = L.Flatten()(x)
+    return keras.Model(inp, L.Dense(4, activation="softmax")(L.Dense(16, activation="relu")(x)))
 
 
 def _add_relu():

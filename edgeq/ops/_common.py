@@ -9,6 +9,7 @@ ones TFLM would compute at run time. The kernel structs they feed are declared i
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -46,6 +47,8 @@ class KernelCall:
     arrays: tuple[tuple[str, str, tuple[int, ...]], ...] = field(default=())
     # the first ``packed_inputs`` args are passed as one C array (ops with N inputs)
     packed_inputs: int = 0
+    # the last ``packed_outputs`` args are passed as one C array (ops with N outputs)
+    packed_outputs: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,14 +83,14 @@ def f32(x) -> np.float32:
 
 
 def activation_range(activation: str, out: Tensor) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for an int8 output."""
+    """CalculateActivationRangeQuantized for an int8 (or int16) output."""
     scale, zp = out.quant.scale[0], out.quant.zero_point[0]
 
     def q(v: float) -> int:
         # float division then std::round of a float, as TFLM's lambda does
         return zp + round_half_away(float(f32(v) / f32(scale)))
 
-    lo, hi = INT8_MIN, INT8_MAX
+    lo, hi = INT_LIMITS.get(out.dtype, (INT8_MIN, INT8_MAX))
     if activation == "RELU":
         lo = max(lo, q(0.0))
     elif activation == "RELU6":
@@ -139,6 +142,32 @@ def check_io_int8(op: Operator, sg: Subgraph, inputs: tuple[int, ...] = (0,)) ->
     return None
 
 
+INT_LIMITS = {"INT8": (-128, 127), "INT16": (-32768, 32767)}
+
+
+def check_io(op: Operator, sg: Subgraph, inputs: tuple[int, ...] = (0,),
+             dtypes: tuple[str, ...] = ("INT8", "INT16")) -> str | None:
+    """:func:`check_io_int8` for ops that also run with int16 activations (int16x8): the
+    listed inputs and output 0 are per-tensor quantized, all of one of ``dtypes``; int16
+    tensors have zero point 0, as TFLM requires."""
+    first = sg.tensor(op.inputs[0]) if op.inputs else None
+    dtype = first.dtype if first is not None else None
+    if dtype not in dtypes or dtype == "INT8":
+        return check_io_int8(op, sg, inputs)
+    for slot in inputs:
+        t = sg.tensor(op.inputs[slot]) if slot < len(op.inputs) else None
+        if t is None or t.dtype != dtype or t.quant is None or len(t.quant.scale) != 1:
+            return f"input {slot} is not per-tensor quantized {dtype}"
+        if any(z != 0 for z in t.quant.zero_point):
+            return f"{dtype} input {slot} has a non-zero zero point (TFLM requires 0)"
+    o = sg.tensor(op.outputs[0]) if op.outputs else None
+    if o is None or o.dtype != dtype or o.quant is None or len(o.quant.scale) != 1:
+        return f"output is not per-tensor quantized {dtype} like the input"
+    if any(z != 0 for z in o.quant.zero_point):
+        return f"{dtype} output has a non-zero zero point (TFLM requires 0)"
+    return None
+
+
 def check_activation(op: Operator) -> str | None:
     act = op.options.get("fused_activation_function", "NONE")
     if act not in SUPPORTED_ACTIVATIONS:
@@ -181,3 +210,174 @@ def channel_multipliers(input_scale: float, filter_scales, output_scale: float, 
         mults.append(m)
         shifts.append(s)
     return tuple(mults), tuple(shifts)
+
+
+# ---- shared by the elementwise and shape ops ------------------------------------------------
+
+MAX_DIMS = 6  # EDGEQ_MAX_DIMS in edgeq_micro.h
+
+
+def c_array(values, length: int = MAX_DIMS) -> str:
+    """A fixed-length C int array initializer, zero-filled."""
+    v = [int(x) for x in values] + [0] * (length - len(values))
+    return "{" + ", ".join(str(x) for x in v) + "}"
+
+
+def row_major_strides(shape) -> list[int]:
+    """Element strides of a dense row-major tensor."""
+    strides, acc = [0] * len(shape), 1
+    for d in range(len(shape) - 1, -1, -1):
+        strides[d] = acc
+        acc *= int(shape[d])
+    return strides
+
+
+def broadcast_shape(a, b) -> tuple[int, ...] | None:
+    """NumPy/TFLite broadcasting of two shapes; None when they do not broadcast."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(max(x, y))
+    return tuple(out)
+
+
+def broadcast_iteration(a, b):
+    """``(size, broadcast, shape, strides1, strides2)`` for inputs of shapes ``a`` and ``b``:
+    the output walk with unit dimensions dropped, each input's element strides (0 where it
+    is broadcast). ``broadcast`` is False (and the rest empty) for equal shapes."""
+    shape = broadcast_shape(a, b)
+    size = 1
+    for d in shape:
+        size *= d
+    if tuple(a) == tuple(b):
+        return size, False, (), (), ()
+
+    def strides(s):
+        s = (1,) * (len(shape) - len(s)) + tuple(s)
+        st, acc = [0] * len(shape), 1
+        for d in range(len(shape) - 1, -1, -1):
+            st[d] = 0 if (s[d] == 1 and shape[d] != 1) else acc
+            acc *= s[d]
+        return st
+
+    st1, st2 = strides(a), strides(b)
+    keep = [i for i, d in enumerate(shape) if d != 1] or [len(shape) - 1]
+    return (size, True, tuple(shape[i] for i in keep), tuple(st1[i] for i in keep),
+            tuple(st2[i] for i in keep))
+
+
+def broadcast_fields(a, b) -> str:
+    """The ``edgeq_broadcast_t`` initializer for inputs of shapes ``a`` and ``b``."""
+    size, bc, shape, st1, st2 = broadcast_iteration(a, b)
+    return ("{" + f".size = {size}, .broadcast = {int(bc)}, .dims = {len(shape)}, "
+            f".out_shape = {c_array(shape)}, .in1_strides = {c_array(st1)}, "
+            f".in2_strides = {c_array(st2)}" + "}")
+
+
+def check_broadcast(op: Operator, sg: Subgraph, max_rank: int) -> str | None:
+    """A reason when the two inputs do not broadcast to the output as TFLM allows."""
+    a, b, y = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0])
+    shape = broadcast_shape(a.shape, b.shape)
+    if shape is None:
+        return f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast"
+    n = 1
+    for d in shape:
+        n *= d
+    if n != y.num_elements:
+        return "output size differs from the broadcast shape"
+    if tuple(a.shape) != tuple(b.shape) and max(len(a.shape), len(b.shape)) > max_rank:
+        return f"broadcasting over more than {max_rank} dimensions"
+    return None
+
+
+def same_quant(a: Tensor, b: Tensor) -> bool:
+    """Same per-tensor scale (as float32) and zero point."""
+    return (f32(a.quant.scale[0]) == f32(b.quant.scale[0])
+            and int(a.quant.zero_point[0]) == int(b.quant.zero_point[0]))
+
+
+def const_ints(sg: Subgraph, index: int) -> list[int] | None:
+    """The values of a constant integer tensor (axes, paddings, perms), or None."""
+    t = sg.tensor(index)
+    if t is None or not t.is_constant or t.dtype not in ("INT32", "INT64"):
+        return None
+    return [int(v) for v in t.numpy().reshape(-1)]
+
+
+def register(module_name: str, ops) -> None:
+    """Put an op module into the registry under each of its op names."""
+    import sys
+
+    from edgeq.ops import REGISTRY
+
+    for name in ops:
+        REGISTRY[name] = sys.modules[module_name]
+
+
+def io_types(x: Tensor, op: Operator | None = None, b: Tensor | None = None) -> tuple[str, str, str]:
+    """(activation C type, bias C type, kernel suffix) for a conv/FC input: int8 with int32
+    bias; int16x8 with int64 bias and accumulator, or (an int32 bias, or none with
+    quantized_bias_type INT32) TFLM's int32-accumulator variant."""
+    if x.dtype == "INT16":
+        if _int32_accumulator(op, b):
+            return "int16_t", "int32_t", "s16_acc32"
+        return "int16_t", "int64_t", "s16"
+    return "int8_t", "int32_t", "s8"
+
+
+def _int32_accumulator(op: Operator | None, b: Tensor | None) -> bool:
+    if b is not None:
+        return b.dtype == "INT32"
+    return op is not None and op.options.get("quantized_bias_type", 0) in (2, "INT32")
+
+
+def check_bias(op: Operator, x: Tensor, b: Tensor | None) -> str | None:
+    """A reason when a conv/FC bias is not what edgeq-micro's kernels read: constant int32 for
+    int8; constant int64 for int16x8, or int32 where TFLM accumulates in 32 bits (CONV_2D and
+    FULLY_CONNECTED only: TFLM's int16 DEPTHWISE_CONV_2D reads any bias as int64)."""
+    if x.dtype == "INT16":
+        acc32 = _int32_accumulator(op, b)
+        if acc32 and op.name == "DEPTHWISE_CONV_2D":
+            return "int16x8 DEPTHWISE_CONV_2D needs an int64 bias (TFLM reads it as int64)"
+        want = "INT32" if acc32 else "INT64"
+    else:
+        want = "INT32"
+    if b is not None and (b.dtype != want or not b.is_constant):
+        return f"bias must be constant {want.lower()}, not {b.dtype}"
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def libm_f32(name: str):
+    """A float32 function of the C library (``expf``, ``logf``): what TFLM's ``std::exp`` /
+    ``std::log`` of a float call, so host-side tables match to the last bit (numpy's float32
+    transcendental functions are not always the same). Falls back to numpy."""
+    import ctypes
+    import ctypes.util
+
+    lib = ctypes.util.find_library("m")
+    if lib:
+        try:
+            fn = getattr(ctypes.CDLL(lib), name)
+            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+            return lambda v: f32(fn(float(v)))
+        except (OSError, AttributeError):
+            pass
+    np_fn = {"expf": np.exp, "logf": np.log}[name]
+    return lambda v: f32(np_fn(f32(v)))
+
+
+def checked_log2(x) -> tuple[bool, int]:
+    """TFLM's CheckedLog2 in float: (is a power of two within 1e-3, rounded log2)."""
+    logf = libm_f32("logf")
+    x_log2 = logf(x) * (f32(1.0) / logf(f32(2.0)))
+    rounded = f32(round_half_away(float(x_log2)))
+    return bool(abs(x_log2 - rounded) < f32(1e-3)), int(rounded)
+
+
+def act_type(t: Tensor) -> tuple[str, str]:
+    """(C element type, kernel suffix) of an int8 or int16 activation tensor."""
+    return ("int16_t", "s16") if t.dtype == "INT16" else ("int8_t", "s8")

@@ -1,4 +1,4 @@
-"""ADD (int8, with broadcasting over up to 6 dimensions, as TFLM allows)."""
+"""ADD (int8 or int16, with broadcasting over up to 6 dimensions, as TFLM allows)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
-    Arg, KernelCall, activation_range, check_activation, check_io_int8, f32, fields,
+    Arg, KernelCall, activation_range, check_activation, check_io, f32, fields,
     quantize_multiplier,
 )
 
@@ -28,17 +28,17 @@ def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] 
     return tuple(out)
 
 
-def _multipliers(s1: float, s2: float, so: float):
+def _multipliers(s1: float, s2: float, so: float, left_shift: int = LEFT_SHIFT):
     twice_max = 2.0 * float(max(f32(s1), f32(s2)))
     r1 = float(f32(s1)) / twice_max
     r2 = float(f32(s2)) / twice_max
-    ro = twice_max / ((1 << LEFT_SHIFT) * float(f32(so)))
+    ro = twice_max / ((1 << left_shift) * float(f32(so)))
     return r1, r2, ro
 
 
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     """None when edgeq-micro runs this ADD, else why not."""
-    reason = check_io_int8(op, sg, (0, 1)) or check_activation(op)
+    reason = check_io(op, sg, (0, 1)) or check_activation(op)
     if reason:
         return reason
     a, b, y = (sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0]))
@@ -47,9 +47,9 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
         return f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast"
     if a.shape != b.shape and len(_iteration(a.shape, b.shape)[0]) > MAX_DIMS:
         return f"broadcasting over more than {MAX_DIMS} dimensions"
-    r1, r2, ro = _multipliers(a.quant.scale[0], b.quant.scale[0], y.quant.scale[0])
+    r1, r2, ro = _multipliers(a.quant.scale[0], b.quant.scale[0], y.quant.scale[0], _left_shift(y))
     if not (0.0 < ro < 1.0):
-        return "output scale too small for TFLM's int8 ADD rescaling"
+        return "output scale too small for TFLM's ADD rescaling"
     return None
 
 
@@ -70,14 +70,16 @@ def _strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
 
 
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:
-    """What TFLM's CalculateOpDataAdd computes for int8."""
+    """What TFLM's CalculateOpDataAdd computes for int8 (20 bits of headroom) or int16 (15)."""
     a, b, y = (sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0]))
-    r1, r2, ro = _multipliers(a.quant.scale[0], b.quant.scale[0], y.quant.scale[0])
+    left_shift = _left_shift(y)
+    r1, r2, ro = _multipliers(a.quant.scale[0], b.quant.scale[0], y.quant.scale[0], left_shift)
     m1, s1 = quantize_multiplier(r1)
     m2, s2 = quantize_multiplier(r2)
     mo, so = quantize_multiplier(ro)
     lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), y)
     broadcast = tuple(a.shape) != tuple(b.shape)
+    ctype = "int16_t" if y.dtype == "INT16" else "int8_t"
     shape, st1, st2 = _iteration(a.shape, b.shape) if broadcast else ((), (), ())
 
     def arr(v):
@@ -86,18 +88,23 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
 
     return KernelCall(
         source=SOURCE,
-        function="edgeq_add_s8",
+        function="edgeq_add_s16" if y.dtype == "INT16" else "edgeq_add_s8",
         struct_type="edgeq_add_params_t",
         fields=fields(
             size=y.num_elements, broadcast=broadcast, dims=len(shape),
             out_shape=arr(shape), in1_strides=arr(st1), in2_strides=arr(st2),
             input1_offset=-a.quant.zero_point[0], input2_offset=-b.quant.zero_point[0],
-            left_shift=LEFT_SHIFT, input1_multiplier=m1, input1_shift=s1,
+            left_shift=left_shift, input1_multiplier=m1, input1_shift=s1,
             input2_multiplier=m2, input2_shift=s2, output_multiplier=mo, output_shift=so,
             output_offset=y.quant.zero_point[0], act_min=lo, act_max=hi,
         ),
-        args=(Arg(op.inputs[0], "int8_t"), Arg(op.inputs[1], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+        args=(Arg(op.inputs[0], ctype), Arg(op.inputs[1], ctype), Arg(op.outputs[0], ctype, True)),
     )
+
+
+def _left_shift(y) -> int:
+    """TFLM's headroom: 20 bits for int8, 15 for int16."""
+    return 15 if y.dtype == "INT16" else LEFT_SHIFT
 
 
 def _iteration(a: tuple[int, ...], b: tuple[int, ...]):

@@ -1,4 +1,4 @@
-"""CONCATENATION (int8, all inputs quantized like the output, as TFLM requires)."""
+"""CONCATENATION (int8 or int16, all inputs quantized like the output, as TFLM requires)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
-from edgeq.ops._common import Arg, KernelCall, check_activation, check_io_int8, fields
+from edgeq.ops._common import Arg, KernelCall, check_activation, check_io, fields
 
 OPS = ("CONCATENATION",)
 SOURCE = "concatenation.c"
@@ -16,7 +16,7 @@ MAX_INPUTS = 16
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     """None when edgeq-micro runs this CONCATENATION, else why not."""
     n = len(op.inputs)
-    reason = check_io_int8(op, sg, tuple(range(n))) or check_activation(op)
+    reason = check_io(op, sg, tuple(range(n))) or check_activation(op)
     if reason:
         return reason
     if op.options.get("fused_activation_function", "NONE") != "NONE":
@@ -57,7 +57,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         n = 1
         for d in t.shape[axis:]:
             n *= d
-        sizes.append(n)
+        sizes.append(n * t.itemsize)  # bytes: the kernel copies int16 tensors as bytes too
     sizes += [0] * (MAX_INPUTS - len(sizes))
     return KernelCall(
         source=SOURCE,

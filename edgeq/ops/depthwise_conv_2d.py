@@ -1,4 +1,5 @@
-"""DEPTHWISE_CONV_2D (int8, any depth multiplier, per-channel or per-tensor weights)."""
+"""DEPTHWISE_CONV_2D (int8, any depth multiplier, per-channel or per-tensor weights;
+int16x8: int16 activations with int64 bias)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import sys
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
-    Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_io_int8,
-    fields, out_size, pad_before,
+    Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
+    fields, io_types, out_size, pad_before,
 )
 
 OPS = ("DEPTHWISE_CONV_2D",)
@@ -17,7 +18,7 @@ SOURCE = "depthwise_conv_2d.c"
 
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     """None when edgeq-micro runs this DEPTHWISE_CONV_2D, else why not."""
-    reason = check_io_int8(op, sg) or check_activation(op)
+    reason = check_io(op, sg) or check_activation(op)
     if reason:
         return reason
     w = sg.tensor(op.inputs[1]) if len(op.inputs) > 1 else None
@@ -31,8 +32,9 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     if w.quant.per_channel and (w.quant.quantized_dimension != 3 or len(w.quant.scale) != w.shape[3]):
         return "per-channel weights must be quantized along the output channels"
     b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
-    if b is not None and (b.dtype != "INT32" or not b.is_constant):
-        return f"bias must be constant int32, not {b.dtype}"
+    reason = check_bias(op, sg.tensor(op.inputs[0]), b)
+    if reason:
+        return reason
     if y.shape[3] != w.shape[3] or x.shape[3] == 0 or y.shape[3] % x.shape[3]:
         return "output channels must be a multiple of the input channels"
     o = op.options
@@ -53,9 +55,10 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     out_c = y.shape[3]
     mults, shifts = channel_multipliers(x.quant.scale[0], w.quant.scale, y.quant.scale[0], out_c)
     lo, hi = activation_range(o.get("fused_activation_function", "NONE"), y)
+    act, acc, suffix = io_types(x, op, b)
     return KernelCall(
-        source=SOURCE,
-        function="edgeq_depthwise_conv_2d_s8",
+        source="depthwise_conv_2d_s16.c" if suffix.startswith("s16") else SOURCE,
+        function=f"edgeq_depthwise_conv_2d_{suffix}",
         struct_type="edgeq_dwconv_params_t",
         fields=fields(
             batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_c=x.shape[3],
@@ -68,8 +71,8 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             input_offset=-x.quant.zero_point[0], output_offset=y.quant.zero_point[0],
             act_min=lo, act_max=hi, multiplier="@mult", shift="@shift",
         ),
-        args=(Arg(op.inputs[0], "int8_t"), Arg(op.inputs[1], "int8_t"),
-              Arg(b.index if b is not None else -1, "int32_t"), Arg(op.outputs[0], "int8_t", True)),
+        args=(Arg(op.inputs[0], act), Arg(op.inputs[1], "int8_t"),
+              Arg(b.index if b is not None else -1, acc), Arg(op.outputs[0], act, True)),
         arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
     )
 

@@ -1,4 +1,5 @@
-"""FULLY_CONNECTED (int8, per-tensor or per-channel int8 weights, optional int32 bias)."""
+"""FULLY_CONNECTED (int8, per-tensor or per-channel int8 weights, optional int32 bias;
+int16x8: int16 activations with int64 bias)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import sys
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
-    Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_io_int8,
-    fields,
+    Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
+    fields, io_types,
 )
 
 OPS = ("FULLY_CONNECTED",)
@@ -17,7 +18,7 @@ SOURCE = "fully_connected.c"
 
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     """None when edgeq-micro runs this FULLY_CONNECTED, else why not."""
-    reason = check_io_int8(op, sg) or check_activation(op)
+    reason = check_io(op, sg) or check_activation(op)
     if reason:
         return reason
     w = sg.tensor(op.inputs[1]) if len(op.inputs) > 1 else None
@@ -30,8 +31,9 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     if w.quant.per_channel and len(w.quant.scale) != w.shape[0]:
         return "per-channel weights must be quantized along the output units"
     b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
-    if b is not None and (b.dtype != "INT32" or not b.is_constant):
-        return f"bias must be constant int32, not {b.dtype}"
+    reason = check_bias(op, sg.tensor(op.inputs[0]), b)
+    if reason:
+        return reason
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
     if w.shape[1] == 0 or x.num_elements % w.shape[1]:
         return "input size is not a multiple of the weights' depth"
@@ -48,9 +50,10 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     n = w.shape[0] if per_channel else 1
     mults, shifts = channel_multipliers(x.quant.scale[0], w.quant.scale, y.quant.scale[0], n)
     lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), y)
+    act, acc, suffix = io_types(x, op, b)
     return KernelCall(
-        source=SOURCE,
-        function="edgeq_fully_connected_s8",
+        source="fully_connected_s16.c" if suffix.startswith("s16") else SOURCE,
+        function=f"edgeq_fully_connected_{suffix}",
         struct_type="edgeq_fc_params_t",
         fields=fields(
             batches=x.num_elements // w.shape[1], accum_depth=w.shape[1], out_depth=w.shape[0],
@@ -58,8 +61,8 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             output_offset=y.quant.zero_point[0], act_min=lo, act_max=hi,
             per_channel=per_channel, multiplier="@mult", shift="@shift",
         ),
-        args=(Arg(op.inputs[0], "int8_t"), Arg(op.inputs[1], "int8_t"),
-              Arg(b.index if b is not None else -1, "int32_t"), Arg(op.outputs[0], "int8_t", True)),
+        args=(Arg(op.inputs[0], act), Arg(op.inputs[1], "int8_t"),
+              Arg(b.index if b is not None else -1, acc), Arg(op.outputs[0], act, True)),
         arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
     )
 

@@ -1,4 +1,4 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D (int8)."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D (int8 or int16)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
-    Arg, KernelCall, activation_range, check_activation, check_io_int8, fields, out_size,
+    Arg, KernelCall, activation_range, check_activation, check_io, fields, out_size,
     pad_before,
 )
 
@@ -18,7 +18,7 @@ FUNCTIONS = {"AVERAGE_POOL_2D": "edgeq_average_pool_2d_s8", "MAX_POOL_2D": "edge
 
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     """None when edgeq-micro runs this pooling op, else why not."""
-    reason = check_io_int8(op, sg) or check_activation(op)
+    reason = check_io(op, sg) or check_activation(op)
     if reason:
         return reason
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
@@ -39,9 +39,10 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     kh, kw = o.get("filter_height", 1), o.get("filter_width", 1)
     sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
     lo, hi = activation_range(o.get("fused_activation_function", "NONE"), y)
+    ctype = "int16_t" if x.dtype == "INT16" else "int8_t"
     return KernelCall(
         source=SOURCES[op.name],
-        function=FUNCTIONS[op.name],
+        function=FUNCTIONS[op.name].replace("_s8", "_s16") if x.dtype == "INT16" else FUNCTIONS[op.name],
         struct_type="edgeq_pool_params_t",
         fields=fields(
             batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], channels=x.shape[3],
@@ -50,7 +51,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             pad_w=pad_before(sw, 1, x.shape[2], kw, y.shape[2]),
             act_min=lo, act_max=hi,
         ),
-        args=(Arg(op.inputs[0], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+        args=(Arg(op.inputs[0], ctype), Arg(op.outputs[0], ctype, True)),
     )
 
 

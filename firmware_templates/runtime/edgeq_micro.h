@@ -75,6 +75,15 @@ typedef struct {
     int32_t input_multiplier, input_left_shift, diff_min;
 } edgeq_softmax_params_t;
 
+/* SOFTMAX int16 -> int16: TFLM's two 513-entry lookup tables (exp on [-10, 0] and
+ * 1 / (1 + x) on [0, 1]), generated on the host with TFLM's float arithmetic. */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_multiplier, input_left_shift;
+    const int16_t *exp_lut;
+    const int16_t *one_over_one_plus_x_lut;
+} edgeq_softmax_s16_params_t;
+
 #define EDGEQ_MAX_CONCAT_INPUTS 16
 
 typedef struct {
@@ -91,6 +100,180 @@ typedef struct {
     float scale;
 } edgeq_affine_params_t;
 
+/* QUANTIZE between int8 and int16 (mixed int8 / int16x8 models): in_bits, out_bits 8 or 16. */
+typedef struct {
+    int32_t size, input_zero_point, output_zero_point, multiplier, shift, in_bits, out_bits;
+} edgeq_requantize_mixed_params_t;
+
+/* Elementwise binary ops with TFLM's broadcasting (MUL, SUB, MAXIMUM, MINIMUM): the output
+ * is walked in row-major order over `dims` dimensions (unit dimensions dropped); the input
+ * strides are 0 along broadcast dimensions. broadcast = 0: both inputs have `size` elements. */
+typedef struct {
+    int32_t size, broadcast, dims;
+    int32_t out_shape[EDGEQ_MAX_DIMS];
+    int32_t in1_strides[EDGEQ_MAX_DIMS];
+    int32_t in2_strides[EDGEQ_MAX_DIMS];
+} edgeq_broadcast_t;
+
+typedef struct {
+    edgeq_broadcast_t bc;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift, act_min, act_max;
+} edgeq_mul_params_t;
+
+typedef struct {
+    edgeq_broadcast_t bc;
+    int32_t is_max; /* 1: MAXIMUM, 0: MINIMUM */
+} edgeq_maxmin_params_t;
+
+/* MEAN: for each output (walked over the kept dimensions), the sum over the reduced ones. */
+typedef struct {
+    int32_t outer_dims, outer_shape[EDGEQ_MAX_DIMS], outer_strides[EDGEQ_MAX_DIMS];
+    int32_t inner_dims, inner_shape[EDGEQ_MAX_DIMS], inner_strides[EDGEQ_MAX_DIMS];
+    int32_t num_outputs, count; /* count: input elements per output */
+    int32_t input_zero_point, output_zero_point, multiplier, shift;
+} edgeq_mean_params_t;
+
+/* LOGISTIC and TANH (int8): gemmlowp fixed point with 4 integer bits on the input side. */
+typedef struct {
+    int32_t size, input_zero_point, input_range_radius, input_multiplier, input_left_shift;
+} edgeq_sigmoid_params_t;
+
+/* LOGISTIC and TANH (int16): TFLM's interpolation in its 256-entry sigmoid table (Q0.16). */
+typedef struct {
+    int32_t size, input_multiplier, input_left_shift; /* multiplier 0: power-of-two scale */
+    const uint16_t *table;
+} edgeq_sigmoid16_params_t;
+
+typedef struct {
+    int32_t size, input_zero_point, output_zero_point;
+    int32_t output_multiplier_exponent, reluish_multiplier_exponent;
+    int32_t output_multiplier_fixedpoint_int16, reluish_multiplier_fixedpoint_int16;
+} edgeq_hard_swish_params_t;
+
+/* RELU (requantizing) and RELU6 (a clamp in the input's scale, as TFLM does it). */
+typedef struct {
+    int32_t size, input_offset, output_offset, multiplier, shift, act_min, act_max;
+} edgeq_relu_params_t;
+
+typedef struct {
+    int32_t size, lower, upper;
+} edgeq_relu6_params_t;
+
+typedef struct {
+    int32_t size, input_offset, output_offset;
+    int32_t multiplier_identity, shift_identity, multiplier_alpha, shift_alpha;
+} edgeq_leaky_relu_params_t;
+
+/* PAD / PADV2: the output is filled with pad_value, then each innermost input row is
+ * copied to its place. */
+typedef struct {
+    int32_t dims; /* <= 5, leading dims 1-padded */
+    int32_t in_shape[5], out_strides[5], before[5];
+    int32_t out_size, pad_value;
+} edgeq_pad_params_t;
+
+/* TRANSPOSE and STRIDED_SLICE: a gather; output element i (row-major over out_shape) is
+ * input[base + sum(idx[d] * step[d])]. elem_size in bytes. */
+typedef struct {
+    int32_t dims, base, elem_size, size;
+    int32_t out_shape[EDGEQ_MAX_DIMS];
+    int32_t step[EDGEQ_MAX_DIMS];
+} edgeq_gather_params_t;
+
+#define EDGEQ_MAX_SPLIT_OUTPUTS 16
+
+/* SPLIT / SPLIT_V: for each outer step, consecutive slices of the input go to each output. */
+typedef struct {
+    int32_t outer, num_outputs;
+    int32_t copy_size[EDGEQ_MAX_SPLIT_OUTPUTS]; /* bytes per outer step, per output */
+} edgeq_split_params_t;
+
+/* Advance a row-major multi-index `idx` over shape[0..dims) by one element; returns how much
+ * an offset with the given per-dimension strides changes. */
+static inline int32_t edgeq_next_index(int32_t dims, const int32_t *shape, const int32_t *strides,
+                                       int32_t *idx)
+{
+    int32_t d, delta = 0;
+    for (d = dims - 1; d >= 0; --d) {
+        ++idx[d];
+        delta += strides[d];
+        if (idx[d] < shape[d]) {
+            return delta;
+        }
+        delta -= strides[d] * shape[d];
+        idx[d] = 0;
+    }
+    return delta;
+}
+
+/* edgeq_next_index for two offsets at once (the two inputs of a broadcasting binary op). */
+static inline void edgeq_next_index2(int32_t dims, const int32_t *shape, const int32_t *strides1,
+                                     const int32_t *strides2, int32_t *idx, int32_t *off1,
+                                     int32_t *off2)
+{
+    int32_t d;
+    for (d = dims - 1; d >= 0; --d) {
+        ++idx[d];
+        *off1 += strides1[d];
+        *off2 += strides2[d];
+        if (idx[d] < shape[d]) {
+            return;
+        }
+        *off1 -= strides1[d] * shape[d];
+        *off2 -= strides2[d] * shape[d];
+        idx[d] = 0;
+    }
+}
+
+void edgeq_mul_s8(const edgeq_mul_params_t *p, const int8_t *input1, const int8_t *input2,
+                  int8_t *output);
+void edgeq_sub_s8(const edgeq_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                  int8_t *output);
+void edgeq_maximum_minimum_s8(const edgeq_maxmin_params_t *p, const int8_t *input1,
+                              const int8_t *input2, int8_t *output);
+void edgeq_mean_s8(const edgeq_mean_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_logistic_s8(const edgeq_sigmoid_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_tanh_s8(const edgeq_sigmoid_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_hard_swish_s8(const edgeq_hard_swish_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_relu_s8(const edgeq_relu_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_relu6_s8(const edgeq_relu6_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_leaky_relu_s8(const edgeq_leaky_relu_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_pad_s8(const edgeq_pad_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_gather(const edgeq_gather_params_t *p, const void *input, void *output);
+void edgeq_split(const edgeq_split_params_t *p, const void *input, void *const outputs[]);
+void edgeq_softmax_s8_s16(const edgeq_softmax_params_t *p, const int8_t *input, int16_t *output);
+void edgeq_softmax_s16(const edgeq_softmax_s16_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_requantize_mixed(const edgeq_requantize_mixed_params_t *p, const void *input, void *output);
+void edgeq_quantize_f32_s16(const edgeq_affine_params_t *p, const float *input, int16_t *output);
+void edgeq_dequantize_s16_f32(const edgeq_affine_params_t *p, const int16_t *input, float *output);
+void edgeq_logistic_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_tanh_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_mul_s16(const edgeq_mul_params_t *p, const int16_t *input1, const int16_t *input2,
+                   int16_t *output);
+void edgeq_sub_s16(const edgeq_add_params_t *p, const int16_t *input1, const int16_t *input2,
+                   int16_t *output);
+void edgeq_maximum_minimum_s16(const edgeq_maxmin_params_t *p, const int16_t *input1,
+                               const int16_t *input2, int16_t *output);
+void edgeq_mean_s16(const edgeq_mean_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_relu_s16(const edgeq_relu_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_relu6_s16(const edgeq_relu6_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_leaky_relu_s16(const edgeq_leaky_relu_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_pad_s16(const edgeq_pad_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_conv_2d_s16_acc32(const edgeq_conv_params_t *p, const int16_t *input, const int8_t *filter,
+                             const int32_t *bias, int16_t *output);
+void edgeq_fully_connected_s16_acc32(const edgeq_fc_params_t *p, const int16_t *input,
+                                     const int8_t *filter, const int32_t *bias, int16_t *output);
+void edgeq_conv_2d_s16(const edgeq_conv_params_t *p, const int16_t *input, const int8_t *filter,
+                       const int64_t *bias, int16_t *output);
+void edgeq_depthwise_conv_2d_s16(const edgeq_dwconv_params_t *p, const int16_t *input,
+                                 const int8_t *filter, const int64_t *bias, int16_t *output);
+void edgeq_fully_connected_s16(const edgeq_fc_params_t *p, const int16_t *input,
+                               const int8_t *filter, const int64_t *bias, int16_t *output);
+void edgeq_add_s16(const edgeq_add_params_t *p, const int16_t *input1, const int16_t *input2,
+                   int16_t *output);
+void edgeq_max_pool_2d_s16(const edgeq_pool_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_average_pool_2d_s16(const edgeq_pool_params_t *p, const int16_t *input, int16_t *output);
 void edgeq_conv_2d_s8(const edgeq_conv_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
 void edgeq_depthwise_conv_2d_s8(const edgeq_dwconv_params_t *p, const int8_t *input,

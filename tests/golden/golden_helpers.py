@@ -22,13 +22,15 @@ SAMPLES = 100
 
 
 def random_inputs(specs, n: int, seed: int) -> list[np.ndarray]:
-    """n seeded samples per input: the full int8 range, or floats in [-2, 2)."""
+    """n seeded samples per input: the full int8 (int16) range, or floats in [-2, 2)."""
     rng = np.random.default_rng(seed)
     out = []
     for spec in specs:
         shape = tuple(spec.shape[1:]) if spec.shape and spec.shape[0] == 1 else tuple(spec.shape)
         if spec.dtype == "INT8":
             out.append(rng.integers(-128, 128, size=(n, *shape), dtype=np.int8))
+        elif spec.dtype == "INT16":
+            out.append(rng.integers(-32768, 32768, size=(n, *shape), dtype=np.int16))
         else:
             out.append(rng.uniform(-2.0, 2.0, size=(n, *shape)).astype(np.float32))
     return out

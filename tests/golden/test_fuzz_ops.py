@@ -164,15 +164,272 @@ def concat_case(rng) -> OneOp:
     return OneOp("CONCATENATION", tensors, list(range(n)), [n], list(range(n)), [n], {"axis": axis_opt})
 
 
+def _bcast_pair(rng, max_rank=4):
+    rank = int(rng.integers(1, max_rank + 1))
+    a = tuple(int(v) for v in rng.integers(1, 6, rank))
+    b = tuple(d if rng.random() < 0.5 else 1 for d in a)
+    if rng.random() < 0.3:
+        b = b[int(rng.integers(0, rank)):] or (1,)
+    if rng.random() < 0.5:
+        a, b = b, a
+    return a, b, tuple(np.broadcast_shapes(a, b))
+
+
+def binary_case(rng, op: str) -> OneOp:
+    """MUL / SUB / MAXIMUM / MINIMUM with broadcasting; MUL multipliers above 1 included."""
+    a, b, out = _bcast_pair(rng)
+    if op in ("MAXIMUM", "MINIMUM"):
+        q = _act_in(rng)
+        (s1, z1), (s2, z2), (so, zo) = q, q, q
+    else:
+        (s1, z1), (s2, z2), (so, zo) = _act_in(rng), _act_in(rng), _act_in(rng)
+    if op == "MUL":
+        so = float(np.float32(s1 * s2 * 10 ** rng.uniform(-1.5, 1.5)))
+    tensors = [T(a, "INT8", (s1,), (z1,)), T(b, "INT8", (s2,), (z2,)), T(out, "INT8", (so,), (zo,))]
+    opts = {"act": str(rng.choice(ACTS))} if op in ("MUL", "SUB") else {}
+    return OneOp(op, tensors, [0, 1], [2], [0, 1], [2], opts)
+
+
+def mean_case(rng) -> OneOp:
+    rank = int(rng.integers(1, 5))
+    shape = tuple(int(v) for v in rng.integers(1, 7, rank))
+    axes = [a for a in range(rank) if rng.random() < 0.5] or [rank - 1]
+    keep = bool(rng.integers(0, 2))
+    out = tuple(1 if a in axes else d for a, d in enumerate(shape)) if keep else \
+        tuple(d for a, d in enumerate(shape) if a not in axes)
+    axes_opt = [a - rank if rng.random() < 0.3 else a for a in axes]
+    s, zp = _act_in(rng)
+    so = float(np.float32(s * 10 ** rng.uniform(-1, 1)))
+    tensors = [T(shape, "INT8", (s,), (zp,)), T((len(axes),), "INT32", data=np.array(axes_opt, np.int32)),
+               T(out, "INT8", (so,), (int(rng.integers(-128, 128)),))]
+    return OneOp("MEAN", tensors, [0, 1], [2], [0], [2], {"keep_dims": keep})
+
+
+def unary_case(rng, op: str) -> OneOp:
+    """LOGISTIC / TANH / HARD_SWISH / RELU / RELU6 / LEAKY_RELU over a wide range of scales."""
+    shape = (1, int(rng.integers(1, 40)))
+    s, zp = _scale(rng, -3, 0), int(rng.integers(-128, 128))
+    if op == "LOGISTIC":
+        so, zo = 1 / 256, -128
+    elif op == "TANH":
+        so, zo = 1 / 128, 0
+    elif op == "RELU6" and rng.random() < 0.7:
+        so, zo = s, zp
+    else:
+        so, zo = float(np.float32(s * 10 ** rng.uniform(-1, 1))), int(rng.integers(-128, 128))
+    tensors = [T(shape, "INT8", (s,), (zp,)), T(shape, "INT8", (so,), (zo,))]
+    opts = {"alpha": float(rng.uniform(-0.5, 0.9))} if op == "LEAKY_RELU" else {}
+    return OneOp(op, tensors, [0], [1], [0], [1], opts)
+
+
+def pad_case(rng) -> OneOp:
+    rank = int(rng.integers(1, 6))
+    shape = tuple(int(v) for v in rng.integers(1, 5, rank))
+    pads = rng.integers(0, 3, (rank, 2)).astype(np.int32)
+    out = tuple(int(d + p[0] + p[1]) for d, p in zip(shape, pads))
+    s, zp = _act_in(rng)
+    tensors = [T(shape, "INT8", (s,), (zp,)), T((rank, 2), "INT32", data=pads), T(out, "INT8", (s,), (zp,))]
+    if rng.random() < 0.5:
+        tensors.append(T((1,), "INT8", (s,), (zp,), data=np.array([rng.integers(-128, 128)], np.int8)))
+        return OneOp("PADV2", tensors, [0, 1, 3], [2], [0], [2])
+    return OneOp("PAD", tensors, [0, 1], [2], [0], [2])
+
+
+def transpose_case(rng) -> OneOp:
+    rank = int(rng.integers(2, 6))
+    shape = tuple(int(v) for v in rng.integers(1, 5, rank))
+    perm = rng.permutation(rank).astype(np.int32)
+    s, zp = _act_in(rng)
+    tensors = [T(shape, "INT8", (s,), (zp,)), T((rank,), "INT32", data=perm),
+               T(tuple(shape[p] for p in perm), "INT8", (s,), (zp,))]
+    return OneOp("TRANSPOSE", tensors, [0, 1], [2], [0], [2])
+
+
+def strided_slice_case(rng) -> OneOp:
+    """Random begin/end/strides (negative ones too) and masks; the expected shape comes from
+    numpy's slicing (TFLM checks it in Prepare)."""
+    rank = int(rng.integers(1, 5))
+    shape = tuple(int(v) for v in rng.integers(1, 8, rank))
+    while True:
+        begin, end, strides, slices = [], [], [], []
+        bmask = emask = smask = 0
+        for a, d in enumerate(shape):
+            st = int(rng.choice([1, 1, 2, 3, -1, -2]))
+            b, e = int(rng.integers(-d - 1, d + 2)), int(rng.integers(-d - 1, d + 2))
+            if rng.random() < 0.15:
+                smask |= 1 << a
+                b, st = int(rng.integers(-d, d)), 1
+                e = b + 1
+                slices.append(b)
+            else:
+                sb, se = b, e
+                if rng.random() < 0.25:
+                    bmask |= 1 << a
+                    sb = None
+                if rng.random() < 0.25:
+                    emask |= 1 << a
+                    se = None
+                slices.append(slice(sb, se, st))
+            begin.append(b)
+            end.append(e)
+            strides.append(st)
+        out = np.empty(shape)[tuple(slices)].shape
+        if int(np.prod(out)) > 0:
+            break
+    s, zp = _act_in(rng)
+    tensors = [T(shape, "INT8", (s,), (zp,))] + [T((rank,), "INT32", data=np.array(v, np.int32))
+                                                  for v in (begin, end, strides)]
+    tensors.append(T(out or (1,), "INT8", (s,), (zp,)))
+    if not out:  # every axis shrunk: a scalar
+        tensors[-1].shape = ()
+    opts = {"begin_mask": bmask, "end_mask": emask, "shrink_axis_mask": smask}
+    return OneOp("STRIDED_SLICE", tensors, [0, 1, 2, 3], [4], [0], [4], opts)
+
+
+def split_case(rng) -> OneOp:
+    rank = int(rng.integers(1, 5))
+    shape = [int(v) for v in rng.integers(1, 5, rank)]
+    axis = int(rng.integers(0, rank))
+    n = int(rng.integers(1, 4))
+    s, zp = _act_in(rng)
+    if rng.random() < 0.5:
+        shape[axis] *= n
+        sizes = [shape[axis] // n] * n
+    else:
+        sizes = [int(v) for v in rng.integers(1, 4, n)]
+        shape[axis] = sum(sizes)
+    outs = []
+    for k in sizes:
+        o = list(shape)
+        o[axis] = k
+        outs.append(T(tuple(o), "INT8", (s,), (zp,)))
+    axis_t = T((1,), "INT32", data=np.array([axis - rank if rng.random() < 0.3 else axis], np.int32))
+    x = T(tuple(shape), "INT8", (s,), (zp,))
+    if len(set(sizes)) == 1 and rng.random() < 0.6:
+        out_idx = list(range(2, 2 + n))
+        return OneOp("SPLIT", [axis_t, x] + outs, [0, 1], out_idx, [1], out_idx, {"num_splits": n})
+    out_idx = list(range(3, 3 + n))
+    tensors = [x, T((n,), "INT32", data=np.array(sizes, np.int32)), axis_t] + outs
+    return OneOp("SPLIT_V", tensors, [0, 1, 2], out_idx, [0], out_idx, {"num_splits": n})
+
+
+def to_int16x8(m: OneOp, acc32: bool = False) -> OneOp:
+    """The same op with int16 activations (zero point 0, as TFLM requires) and an int64 bias:
+    what `edgeq quantize --mode int16x8` produces. ``acc32``: keep an int32 bias (or, without
+    one, set quantized_bias_type INT32): TFLM's int32-accumulator variant."""
+    for idx in (*m.graph_inputs, *m.graph_outputs):
+        m.tensors[idx].dtype = "INT16"
+        m.tensors[idx].zero_point = (0,)
+    if m.op == "PADV2":  # the pad value: an int16 constant quantized like the output
+        c = m.tensors[m.inputs[2]]
+        c.dtype, c.zero_point, c.data = "INT16", (0,), (c.data.astype(np.int16) * 200)
+    if m.op == "MUL":  # products of int16 values: an output scale that keeps them in range
+        a, b, out = (m.tensors[i] for i in (*m.inputs, *m.outputs))
+        spread = 10 ** np.random.default_rng(len(out.shape)).uniform(-1, 0.5)
+        out.scale = (float(np.float32(a.scale[0] * b.scale[0] * 32768 * spread)),)
+    if m.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        # an output scale that puts typical accumulators in the int16 range (random int8-style
+        # scales would mostly saturate or round to nothing), and mostly unclamped activations
+        rng = np.random.default_rng(len(m.tensors[1].data.reshape(-1)))
+        x, w, out = m.tensors[0], m.tensors[1], m.tensors[m.graph_outputs[0]]
+        k = w.data.size // (w.shape[-1] if m.op == "DEPTHWISE_CONV_2D" else w.shape[0])
+        acc = np.sqrt(k) * 32768 / np.sqrt(3) * 127 / np.sqrt(3)
+        out.scale = (float(np.float32(x.scale[0] * np.mean(w.scale) * acc / 6000 * 10 ** rng.uniform(-0.7, 0.7))),)
+        m.options["act"] = str(rng.choice(["NONE", "NONE", "RELU", "RELU6"]))
+    for t in m.tensors:
+        if acc32:
+            m.options["bias_type"] = "INT32"
+            break
+        if t.dtype == "INT32" and t.data is not None and m.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            t.dtype, t.data = "INT64", t.data.astype(np.int64) * 64
+    return m
+
+
+def softmax16_case(rng) -> OneOp:
+    """int16 -> int16 (TFLM's lookup tables) or int8 -> int16."""
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 21)))
+    beta = float(rng.uniform(0.3, 2.0))
+    if rng.random() < 0.6:
+        s = _scale(rng, -4.5, -2.5)
+        tensors = [T(shape, "INT16", (s,), (0,)), T(shape, "INT16", (1 / 32768,), (0,))]
+    else:
+        s, zp = _scale(rng, -2, -0.3), int(rng.integers(-128, 128))
+        tensors = [T(shape, "INT8", (s,), (zp,)), T(shape, "INT16", (1 / 65536,), (-32768,))]
+    return OneOp("SOFTMAX", tensors, [0], [1], [0], [1], {"beta": beta})
+
+
+def quantize16_case(rng) -> OneOp:
+    """QUANTIZE between int8 and int16 (mixed models), float <-> int16."""
+    shape = (1, int(rng.integers(1, 30)))
+    kind = int(rng.integers(0, 5))
+    s8, z8 = _act_in(rng)
+    s16 = float(np.float32(s8 * 10 ** rng.uniform(-3, -1)))
+    if kind == 0:
+        tensors = [T(shape, "INT8", (s8,), (z8,)), T(shape, "INT16", (s16,), (0,))]
+    elif kind == 1:
+        tensors = [T(shape, "INT16", (s16,), (0,)), T(shape, "INT8", (s8,), (z8,))]
+    elif kind == 2:
+        tensors = [T(shape, "INT16", (s16,), (0,)), T(shape, "INT16", (float(np.float32(s16 * 1.7)),), (0,))]
+    elif kind == 3:
+        tensors = [T(shape, "FLOAT32"), T(shape, "INT16", (s16,), (0,))]
+    else:
+        return OneOp("DEQUANTIZE", [T(shape, "INT16", (s16,), (0,)), T(shape, "FLOAT32")], [0], [1], [0], [1])
+    return OneOp("QUANTIZE", tensors, [0], [1], [0], [1])
+
+
+def sigmoid16_case(rng, op: str) -> OneOp:
+    """int16 LOGISTIC / TANH: general and power-of-two input scales (TFLM's two paths)."""
+    shape = (1, int(rng.integers(1, 60)))
+    s = float(2.0 ** -int(rng.choice([12, 12, 11, 13]))) if rng.random() < 0.5 else _scale(rng, -5, -2.5)
+    tensors = [T(shape, "INT16", (s,), (0,)), T(shape, "INT16", (2.0 ** -15,), (0,))]
+    return OneOp(op, tensors, [0], [1], [0], [1])
+
+
 CASES = (
     [("conv", i) for i in range(10)] + [("dwconv", i) for i in range(8)] + [("fc", i) for i in range(8)]
     + [("avgpool", i) for i in range(6)] + [("maxpool", i) for i in range(5)] + [("add", i) for i in range(8)]
     + [("softmax", i) for i in range(6)] + [("quantize", i) for i in range(6)] + [("concat", i) for i in range(3)]
+    + [("mul", i) for i in range(5)] + [("sub", i) for i in range(4)] + [("maximum", i) for i in range(2)]
+    + [("minimum", i) for i in range(2)] + [("mean", i) for i in range(6)] + [("logistic", i) for i in range(4)]
+    + [("tanh", i) for i in range(4)] + [("hard_swish", i) for i in range(6)] + [("relu", i) for i in range(2)]
+    + [("relu6", i) for i in range(2)] + [("leaky_relu", i) for i in range(3)] + [("pad", i) for i in range(4)]
+    + [("transpose", i) for i in range(3)] + [("strided_slice", i) for i in range(6)] + [("split", i) for i in range(4)]
+    + [("conv16acc32", i) for i in range(3)] + [("fc16acc32", i) for i in range(3)]
+    + [("conv16", i) for i in range(5)] + [("dwconv16", i) for i in range(4)] + [("fc16", i) for i in range(4)]
+    + [("add16", i) for i in range(3)] + [("maxpool16", i) for i in range(2)] + [("avgpool16", i) for i in range(2)]
+    + [("softmax16", i) for i in range(5)] + [("quantize16", i) for i in range(5)]
+    + [("logistic16", i) for i in range(5)] + [("tanh16", i) for i in range(5)]
+    + [("mul16", i) for i in range(3)] + [("sub16", i) for i in range(3)] + [("maximum16", i) for i in range(2)]
+    + [("mean16", i) for i in range(3)] + [("relu16", i) for i in range(2)] + [("relu616", i) for i in range(2)]
+    + [("leaky_relu16", i) for i in range(2)] + [("pad16", i) for i in range(3)]
+    + [("transpose16", i) for i in range(2)] + [("strided_slice16", i) for i in range(2)]
+    + [("split16", i) for i in range(2)] + [("concat16", i) for i in range(2)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
     "avgpool": lambda r: pool_case(r, "AVERAGE_POOL_2D"), "maxpool": lambda r: pool_case(r, "MAX_POOL_2D"),
     "add": add_case, "softmax": softmax_case, "quantize": quantize_case, "concat": concat_case,
+    "mul": lambda r: binary_case(r, "MUL"), "sub": lambda r: binary_case(r, "SUB"),
+    "maximum": lambda r: binary_case(r, "MAXIMUM"), "minimum": lambda r: binary_case(r, "MINIMUM"),
+    "mean": mean_case, "logistic": lambda r: unary_case(r, "LOGISTIC"), "tanh": lambda r: unary_case(r, "TANH"),
+    "hard_swish": lambda r: unary_case(r, "HARD_SWISH"), "relu": lambda r: unary_case(r, "RELU"),
+    "relu6": lambda r: unary_case(r, "RELU6"), "leaky_relu": lambda r: unary_case(r, "LEAKY_RELU"),
+    "pad": pad_case, "transpose": transpose_case, "strided_slice": strided_slice_case, "split": split_case,
+    "conv16acc32": lambda r: to_int16x8(conv_case(r, False), acc32=True),
+    "fc16acc32": lambda r: to_int16x8(fc_case(r), acc32=True),
+    "conv16": lambda r: to_int16x8(conv_case(r, False)), "dwconv16": lambda r: to_int16x8(conv_case(r, True)),
+    "fc16": lambda r: to_int16x8(fc_case(r)), "add16": lambda r: to_int16x8(add_case(r)),
+    "maxpool16": lambda r: to_int16x8(pool_case(r, "MAX_POOL_2D")),
+    "avgpool16": lambda r: to_int16x8(pool_case(r, "AVERAGE_POOL_2D")),
+    "softmax16": softmax16_case, "quantize16": quantize16_case,
+    "logistic16": lambda r: sigmoid16_case(r, "LOGISTIC"), "tanh16": lambda r: sigmoid16_case(r, "TANH"),
+    "mul16": lambda r: to_int16x8(binary_case(r, "MUL")), "sub16": lambda r: to_int16x8(binary_case(r, "SUB")),
+    "maximum16": lambda r: to_int16x8(binary_case(r, "MAXIMUM")), "mean16": lambda r: to_int16x8(mean_case(r)),
+    "relu16": lambda r: to_int16x8(unary_case(r, "RELU")), "relu616": lambda r: to_int16x8(unary_case(r, "RELU6")),
+    "leaky_relu16": lambda r: to_int16x8(unary_case(r, "LEAKY_RELU")), "pad16": lambda r: to_int16x8(pad_case(r)),
+    "transpose16": lambda r: to_int16x8(transpose_case(r)),
+    "strided_slice16": lambda r: to_int16x8(strided_slice_case(r)), "split16": lambda r: to_int16x8(split_case(r)),
+    "concat16": lambda r: to_int16x8(concat_case(r)),
 }
 
 
@@ -218,3 +475,55 @@ def test_depthwise_without_bias(tmp_path):
                         "--input", str(tmp_path / "x.npz"), "-o", str(tmp_path / "o.npz")],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_mixed_int8_int16x8_model(tmp_path):
+    """Some layers int8, some int16x8, joined by QUANTIZE int8 <-> int16 (as a per-layer
+    mixed-precision model holds them): bit-exact with TFLM on 100 inputs."""
+    from tflite_builder import Op, build_graph
+
+    rng = np.random.default_rng(16)
+    s8 = lambda: float(np.float32(10 ** rng.uniform(-2, -1)))  # noqa: E731
+    w1 = rng.integers(-127, 128, (4, 3, 3, 3), dtype=np.int8)
+    w2 = rng.integers(-127, 128, (1, 3, 3, 4), dtype=np.int8)
+    w3 = rng.integers(-127, 128, (5, 4), dtype=np.int8)
+    sx, sc, s16, sd, sa, so = s8(), 0.05, 0.05 / 4096, 0.05 / 1024, 0.05 / 512, 0.08
+    tensors = [
+        T((1, 6, 6, 3), "INT8", (sx,), (7,)),                                             # 0 input
+        T(w1.shape, "INT8", tuple(float(np.float32(10 ** rng.uniform(-2.5, -1.5))) for _ in range(4)),
+          (0,) * 4, 0, w1),                                                               # 1
+        T((4,), "INT32", None, None, 0, rng.integers(-300, 300, 4, dtype=np.int32)),      # 2
+        T((1, 6, 6, 4), "INT8", (sc,), (-3,)),                                            # 3 conv int8
+        T((1, 6, 6, 4), "INT16", (s16,), (0,)),                                           # 4 -> int16
+        T(w2.shape, "INT8", tuple(float(np.float32(10 ** rng.uniform(-2.5, -1.5))) for _ in range(4)),
+          (0,) * 4, 3, w2),                                                               # 5
+        T((4,), "INT64", None, None, 0, rng.integers(-30000, 30000, 4).astype(np.int64)),  # 6
+        T((1, 6, 6, 4), "INT16", (sd,), (0,)),                                            # 7 dw int16
+        T((1, 6, 6, 4), "INT16", (sa,), (0,)),                                            # 8 add int16
+        T((1, 6, 6, 4), "INT8", (so,), (5,)),                                             # 9 -> int8
+        T(w3.shape, "INT8", (0.02,), (0,), 0, w3),                                        # 10
+        T((36, 5), "INT8", (0.3,), (-10,)),                                               # 11 fc int8
+    ]
+    for t, s_in, s_w in ((2, sx, tensors[1].scale), (6, s16, tensors[5].scale)):
+        tensors[t].scale = tuple(float(np.float32(s_in * w)) for w in s_w)
+        tensors[t].zero_point = (0,) * len(s_w)
+    conv = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h": 1, "dilation_w": 1, "act": "RELU",
+            "depth_multiplier": 1}
+    ops = [
+        Op("CONV_2D", [0, 1, 2], [3], conv),
+        Op("QUANTIZE", [3], [4]),
+        Op("DEPTHWISE_CONV_2D", [4, 5, 6], [7], {**conv, "act": "NONE"}),
+        Op("ADD", [7, 4], [8], {"act": "NONE"}),
+        Op("QUANTIZE", [8], [9]),
+        Op("FULLY_CONNECTED", [9, 10, -1], [11], {"act": "NONE"}),
+    ]
+    path = tmp_path / "mixed.tflite"
+    path.write_bytes(build_graph(tensors, ops, [0], [11, 8]))
+    sources = generate(read_model(path))
+    inputs = random_inputs(sources.inputs, 100, seed=16)
+    got = host.run(sources, inputs)
+    want = run_tflm(path, sources.inputs, sources.outputs, inputs)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+        assert len(np.unique(w)) > 20
+    assert want[1].dtype == np.int16 and want[0].dtype == np.int8

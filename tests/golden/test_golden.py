@@ -87,10 +87,20 @@ def _features(paths) -> set[str]:
                     feats.add(f"{op.name}:nobias")
             if op.name == "DEPTHWISE_CONV_2D" and sg.tensor(op.outputs[0]).shape[3] > ins[0].shape[3]:
                 feats.add("DEPTHWISE_CONV_2D:multiplier")
-            if op.name == "ADD" and ins[0].shape != ins[1].shape:
-                feats.add("ADD:broadcast")
+            if op.name in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM") and ins[0].shape != ins[1].shape:
+                feats.add(f"{op.name}:broadcast")
+            if op.name == "MEAN":
+                feats.add(f"MEAN:keep_dims:{bool(o.get('keep_dims', False))}")
+            if op.name == "STRIDED_SLICE":
+                if o.get("shrink_axis_mask", 0):
+                    feats.add("STRIDED_SLICE:shrink")
+                if (ins[3].numpy() < 0).any():
+                    feats.add("STRIDED_SLICE:negative_stride")
             if op.name == "QUANTIZE":
                 feats.add(f"QUANTIZE:{ins[0].dtype}")
+            outs = [sg.tensor(i) for i in op.outputs]
+            if ins and ins[0] is not None and outs and outs[0] is not None and "INT16" in (ins[0].dtype, outs[0].dtype):
+                feats.add(f"{op.name}:{ins[0].dtype.lower()}->{outs[0].dtype.lower()}")
     return feats
 
 
@@ -110,6 +120,13 @@ def test_golden_models_cover_every_op_and_variant():
         "AVERAGE_POOL_2D:pad:SAME", "AVERAGE_POOL_2D:pad:VALID", "MAX_POOL_2D:pad:SAME",
         "MAX_POOL_2D:pad:VALID", "ADD:broadcast", "ADD:act:RELU",
         "QUANTIZE:INT8", "QUANTIZE:FLOAT32", "input:FLOAT32", "output:FLOAT32",
+        "MUL:broadcast", "MUL:act:RELU", "SUB:broadcast", "MAXIMUM:broadcast", "MINIMUM:broadcast",
+        "MEAN:keep_dims:True", "MEAN:keep_dims:False",
+        "STRIDED_SLICE:shrink", "STRIDED_SLICE:negative_stride",
+        # int16x8: int16 activations, int8 weights
+        "CONV_2D:int16->int16", "DEPTHWISE_CONV_2D:int16->int16", "FULLY_CONNECTED:int16->int16",
+        "ADD:int16->int16", "SOFTMAX:int16->int16", "MAX_POOL_2D:int16->int16", "input:INT16", "output:INT16",
+        "LOGISTIC:int16->int16", "TANH:int16->int16",
     }
     missing = sorted(required - feats)
     assert not missing, f"no golden model exercises: {missing}"
@@ -180,12 +197,17 @@ def test_cli_export_and_run(tmp_path: Path):
 
 
 MLPERF = ("ds_cnn_kws", "mobilenet_v1_vww", "resnet8_cifar10", "fc_autoencoder")
+# whole models the issue names: run through the CLI as a user would
+CLI_GOLDEN = ("pt_mobilenetv2_style", "i16_cnn")
 
 
-@pytest.mark.parametrize("name", MLPERF)
+@pytest.mark.parametrize("name", MLPERF + CLI_GOLDEN)
 def test_cli_run_mlperf_models_bit_exact(name: str, tmp_path: Path):
-    """The third-party models through `edgeq run --target host`, SAMPLES inputs each."""
+    """The third-party models (and whole golden models such as a PyTorch-style MobileNetV2)
+    through `edgeq run --target host`, SAMPLES inputs each."""
     model = THIRD_PARTY_MODELS / f"{name}.tflite"
+    if name in CLI_GOLDEN:
+        model = GOLDEN_MODELS / f"{name}.tflite"
     specs_in, specs_out = io_specs(read_model(model))
     x = random_inputs(specs_in, SAMPLES, seed=11)[0]
     np.savez(tmp_path / "in.npz", x=x)
@@ -231,7 +253,8 @@ def test_runtime_and_models_compile_warning_free_for_cortex_m4(tmp_path: Path):
         pytest.skip("arm-none-eabi-gcc not installed")
     files: dict[str, str] = {}
     for path in (FIXTURES / "person_detection/person_detect.tflite", GOLDEN_MODELS / "float_io_conv.tflite",
-                 GOLDEN_MODELS / "add_broadcast_spatial.tflite"):
+                 GOLDEN_MODELS / "add_broadcast_spatial.tflite", GOLDEN_MODELS / "i16_cnn.tflite",
+                 GOLDEN_MODELS / "split.tflite", GOLDEN_MODELS / "mul_broadcast.tflite"):
         files = generate(read_model(path)).files
         out = tmp_path / path.stem
         out.mkdir()

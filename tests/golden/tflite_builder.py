@@ -14,7 +14,8 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 _TYPES = {"INT8": schema.TensorType.INT8, "INT32": schema.TensorType.INT32,
-          "FLOAT32": schema.TensorType.FLOAT32}
+          "FLOAT32": schema.TensorType.FLOAT32, "INT16": schema.TensorType.INT16,
+          "INT64": schema.TensorType.INT64}
 _ACT = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 _PAD = {"SAME": schema.Padding.SAME, "VALID": schema.Padding.VALID}
 
@@ -51,6 +52,7 @@ def _options(op: str, o: dict):
         x.padding, x.strideW, x.strideH = _PAD[o["padding"]], o["stride_w"], o["stride_h"]
         x.dilationWFactor, x.dilationHFactor = o["dilation_w"], o["dilation_h"]
         x.fusedActivationFunction = _ACT[o["act"]]
+        x.quantizedBiasType = _TYPES[o["bias_type"]] if "bias_type" in o else 0
         return s.BuiltinOptions.Conv2DOptions, x
     if op == "DEPTHWISE_CONV_2D":
         x = s.DepthwiseConv2DOptionsT()
@@ -62,6 +64,7 @@ def _options(op: str, o: dict):
     if op == "FULLY_CONNECTED":
         x = s.FullyConnectedOptionsT()
         x.fusedActivationFunction = _ACT[o["act"]]
+        x.quantizedBiasType = _TYPES[o["bias_type"]] if "bias_type" in o else 0
         return s.BuiltinOptions.FullyConnectedOptions, x
     if op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         x = s.Pool2DOptionsT()
@@ -81,11 +84,51 @@ def _options(op: str, o: dict):
         x = s.ConcatenationOptionsT()
         x.axis = o["axis"]
         return s.BuiltinOptions.ConcatenationOptions, x
+    if op in ("MUL", "SUB"):
+        x = s.MulOptionsT() if op == "MUL" else s.SubOptionsT()
+        x.fusedActivationFunction = _ACT[o.get("act", "NONE")]
+        return (s.BuiltinOptions.MulOptions if op == "MUL" else s.BuiltinOptions.SubOptions), x
+    if op == "MEAN":
+        x = s.ReducerOptionsT()
+        x.keepDims = bool(o["keep_dims"])
+        return s.BuiltinOptions.ReducerOptions, x
+    if op == "LEAKY_RELU":
+        x = s.LeakyReluOptionsT()
+        x.alpha = o["alpha"]
+        return s.BuiltinOptions.LeakyReluOptions, x
+    if op == "STRIDED_SLICE":
+        x = s.StridedSliceOptionsT()
+        x.beginMask, x.endMask, x.shrinkAxisMask = o["begin_mask"], o["end_mask"], o["shrink_axis_mask"]
+        return s.BuiltinOptions.StridedSliceOptions, x
+    if op in ("SPLIT", "SPLIT_V"):
+        x = s.SplitOptionsT() if op == "SPLIT" else s.SplitVOptionsT()
+        x.numSplits = o["num_splits"]
+        return (s.BuiltinOptions.SplitOptions if op == "SPLIT" else s.BuiltinOptions.SplitVOptions), x
+    simple = {"PAD": "PadOptions", "PADV2": "PadV2Options", "TRANSPOSE": "TransposeOptions",
+              "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions"}
+    if op in simple:
+        return getattr(s.BuiltinOptions, simple[op]), getattr(s, simple[op] + "T")()
     return s.BuiltinOptions.NONE, None
+
+
+@dataclass
+class Op:
+    """One operator of a multi-op graph (see :func:`build_graph`)."""
+
+    op: str
+    inputs: list[int]
+    outputs: list[int]
+    options: dict = field(default_factory=dict)
 
 
 def build(m: OneOp) -> bytes:
     """Serialize ``m`` as a TFLite flatbuffer."""
+    return build_graph(m.tensors, [Op(m.op, m.inputs, m.outputs, m.options)], m.graph_inputs, m.graph_outputs)
+
+
+def build_graph(tensors: list[T], ops: list[Op], graph_inputs: list[int], graph_outputs: list[int]) -> bytes:
+    """Serialize a graph of several ops (e.g. a mixed int8 / int16x8 model)."""
+    m = OneOp("", tensors, [], [], graph_inputs, graph_outputs)
     s = schema
     model = s.ModelT()
     model.version = 3
@@ -112,16 +155,20 @@ def build(m: OneOp) -> bytes:
             q.quantizedDimension = t.qdim
             tt.quantization = q
         sg.tensors.append(tt)
-    code = s.OperatorCodeT()
-    code.builtinCode = getattr(s.BuiltinOperator, m.op)
-    code.deprecatedBuiltinCode = min(code.builtinCode, 127)
-    code.version = 1
-    model.operatorCodes = [code]
-    op = s.OperatorT()
-    op.opcodeIndex = 0
-    op.inputs, op.outputs = list(m.inputs), list(m.outputs)
-    op.builtinOptionsType, op.builtinOptions = _options(m.op, m.options)
-    sg.operators = [op]
+    model.operatorCodes, codes, sg.operators = [], {}, []
+    for o in ops:
+        if o.op not in codes:
+            code = s.OperatorCodeT()
+            code.builtinCode = getattr(s.BuiltinOperator, o.op)
+            code.deprecatedBuiltinCode = min(code.builtinCode, 127)
+            code.version = 1
+            codes[o.op] = len(model.operatorCodes)
+            model.operatorCodes.append(code)
+        op = s.OperatorT()
+        op.opcodeIndex = codes[o.op]
+        op.inputs, op.outputs = list(o.inputs), list(o.outputs)
+        op.builtinOptionsType, op.builtinOptions = _options(o.op, o.options)
+        sg.operators.append(op)
     sg.inputs, sg.outputs = list(m.graph_inputs), list(m.graph_outputs)
     sg.name = b"main"
     model.subgraphs = [sg]

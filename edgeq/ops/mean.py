@@ -1,0 +1,83 @@
+"""MEAN (int8 or int16, any set of axes; Keras' GlobalAveragePooling2D converts to it)."""
+
+from __future__ import annotations
+
+from edgeq.model.ir import Operator, Subgraph
+from edgeq.ops._common import (
+    MAX_DIMS, Arg, KernelCall, act_type, c_array, check_io, const_ints, f32, fields, quantize_multiplier,
+    register, row_major_strides,
+)
+
+OPS = ("MEAN",)
+SOURCE = "mean.c"
+
+
+def _axes(op: Operator, sg: Subgraph) -> list[int] | None:
+    """ResolveAxis: negative axes wrapped, duplicates dropped (None: not a valid constant)."""
+    x = sg.tensor(op.inputs[0])
+    vals = const_ints(sg, op.inputs[1]) if len(op.inputs) > 1 else None
+    if vals is None or sg.tensor(op.inputs[1]).dtype != "INT32":
+        return None
+    rank, out = len(x.shape), []
+    for a in vals:
+        a = a + rank if a < 0 else a
+        if not 0 <= a < rank:
+            return None
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this MEAN, else why not."""
+    reason = check_io(op, sg)
+    if reason:
+        return reason
+    axes = _axes(op, sg)
+    if axes is None:
+        return "axis must be a constant int32 tensor of valid axes"
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    if len(x.shape) > MAX_DIMS:
+        return f"more than {MAX_DIMS} dimensions"
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    if count == 0 or x.num_elements // count != y.num_elements:
+        return "output size does not match the reduction"
+    return None
+
+
+def prepare(op: Operator, sg: Subgraph) -> KernelCall:
+    """TFLM's PrepareMeanOrSum plus the per-count multiplier QuantizedMeanOrSum derives."""
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    axes = _axes(op, sg)
+    strides = row_major_strides(x.shape)
+    kept = [d for d in range(len(x.shape)) if d not in axes and x.shape[d] != 1]
+    reduced = [d for d in sorted(axes) if x.shape[d] != 1]
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    mult, shift = quantize_multiplier(float(f32(x.quant.scale[0])) / float(f32(y.quant.scale[0])))
+    # the division by the element count folded into the multiplier, in int64 as TFLM does
+    n_shift = min(count.bit_length() - 1, 32, 31 + shift)
+    mult = (mult << n_shift) // count if n_shift >= 0 else (mult >> -n_shift) // count
+    shift -= n_shift
+    ctype, suffix = act_type(x)
+    return KernelCall(
+        source=SOURCE,
+        function=f"edgeq_mean_{suffix}",
+        struct_type="edgeq_mean_params_t",
+        fields=fields(
+            outer_dims=len(kept), outer_shape=c_array([x.shape[d] for d in kept]),
+            outer_strides=c_array([strides[d] for d in kept]),
+            inner_dims=len(reduced), inner_shape=c_array([x.shape[d] for d in reduced]),
+            inner_strides=c_array([strides[d] for d in reduced]),
+            num_outputs=y.num_elements, count=count,
+            input_zero_point=x.quant.zero_point[0], output_zero_point=y.quant.zero_point[0],
+            multiplier=mult, shift=shift,
+        ),
+        args=(Arg(op.inputs[0], ctype), Arg(op.outputs[0], ctype, True)),
+    )
+
+
+register(__name__, OPS)
