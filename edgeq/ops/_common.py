@@ -381,3 +381,27 @@ def checked_log2(x) -> tuple[bool, int]:
 def act_type(t: Tensor) -> tuple[str, str]:
     """(C element type, kernel suffix) of an int8 or int16 activation tensor."""
     return ("int16_t", "s16") if t.dtype == "INT16" else ("int8_t", "s8")
+
+
+def _windows(op: Operator, x: Tensor, w: Tensor):
+    """(input size, kernel size, stride, dilation) along H and W of a conv-like op
+    (NHWC input; kernel spatial dims at 1 and 2 of the weights)."""
+    o = op.options
+    return ((x.shape[1], w.shape[1], o.get("stride_h", 1), o.get("dilation_h_factor", 1)),
+            (x.shape[2], w.shape[2], o.get("stride_w", 1), o.get("dilation_w_factor", 1)))
+
+
+def window_mismatch(op: Operator, x: Tensor, w: Tensor, y: Tensor) -> str | None:
+    """Why the output's H/W disagree with the padding, stride and dilation (None if they agree)."""
+    padding = op.options.get("padding", "SAME")
+    for axis, (n, k, s, d) in enumerate(_windows(op, x, w)):
+        if out_size(padding, n, k, s, d) != y.shape[1 + axis]:
+            return "output shape does not match padding/stride"
+    return None
+
+
+def window_fields(op: Operator, x: Tensor, w: Tensor, y: Tensor) -> dict:
+    """Strides, dilations and leading padding of a conv-like op, as kernel struct fields."""
+    (nh, kh, sh, dh), (nw, kw, sw, dw) = _windows(op, x, w)
+    return {"stride_h": sh, "stride_w": sw, "dilation_h": dh, "dilation_w": dw,
+            "pad_h": pad_before(sh, dh, nh, kh, y.shape[1]), "pad_w": pad_before(sw, dw, nw, kw, y.shape[2])}

@@ -9,7 +9,7 @@ from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fields, io_types, out_size, pad_before,
+    fields, io_types, window_fields, window_mismatch,
 )
 
 OPS = ("DEPTHWISE_CONV_2D",)
@@ -37,12 +37,7 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
         return reason
     if y.shape[3] != w.shape[3] or x.shape[3] == 0 or y.shape[3] % x.shape[3]:
         return "output channels must be a multiple of the input channels"
-    o = op.options
-    for axis, (n, k, s, d) in enumerate(((x.shape[1], w.shape[1], o.get("stride_h", 1), o.get("dilation_h_factor", 1)),
-                                         (x.shape[2], w.shape[2], o.get("stride_w", 1), o.get("dilation_w_factor", 1)))):
-        if out_size(o.get("padding", "SAME"), n, k, s, d) != y.shape[1 + axis]:
-            return "output shape does not match padding/stride"
-    return None
+    return window_mismatch(op, x, w, y)
 
 
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:
@@ -50,8 +45,6 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     x, w, y = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0])
     b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
     o = op.options
-    sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
-    dh, dw = o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1)
     out_c = y.shape[3]
     mults, shifts = channel_multipliers(x.quant.scale[0], w.quant.scale, y.quant.scale[0], out_c)
     lo, hi = activation_range(o.get("fused_activation_function", "NONE"), y)
@@ -65,9 +58,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             # from the shapes: some converters leave depth_multiplier at 0 or stale
             out_h=y.shape[1], out_w=y.shape[2], depth_multiplier=out_c // x.shape[3],
             k_h=w.shape[1], k_w=w.shape[2],
-            stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw,
-            pad_h=pad_before(sh, dh, x.shape[1], w.shape[1], y.shape[1]),
-            pad_w=pad_before(sw, dw, x.shape[2], w.shape[2], y.shape[2]),
+            **window_fields(op, x, w, y),
             input_offset=-x.quant.zero_point[0], output_offset=y.quant.zero_point[0],
             act_min=lo, act_max=hi, multiplier="@mult", shift="@shift",
         ),
