@@ -22,7 +22,7 @@ from tflite_builder import OneOp, T, build
 __all__ = ["private_build_cache"]  # the autouse fixture, imported
 
 ACTS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
-SAMPLES = 40
+SAMPLES = 100  # issue: every op variant byte-identical on at least 100 random inputs
 
 
 def _scale(rng, lo, hi) -> float:
