@@ -32,6 +32,10 @@ console = Console(stderr=True)
 stdout = Console()
 
 
+PART_HELP = ("A real part (stm32l4r5zi, nrf52840, stm32f746ng, stm32f446re, rp2040): hold the build to its "
+             "flash and RAM, ms at its clock.")
+
+
 def _fail(message: str) -> None:
     # One line, no rich markup interpretation of user-provided text (paths may hold brackets).
     sys.stderr.write(f"error: {message}\n")
@@ -261,16 +265,17 @@ def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str) 
 def build(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder for the firmware sources, ELF and map."),
-    target: str = typer.Option(..., "--target", help="Board (see `edgeq targets`)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Board (see `edgeq targets`); default with --part: the part's board."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
     flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Flash of the part, KiB (default: the board's)."),
     ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="RAM of the part, KiB (default: the board's)."),
+    part: Optional[str] = typer.Option(None, "--part", help=PART_HELP),
 ) -> None:
     """Build the firmware for MODEL on a board: flash and RAM figures, firmware.elf."""
     from edgeq.harness import measure
 
-    with console.status(f"building firmware for {target}..."):
-        fw = measure.build(model, target, output, runtime=runtime, flash_kb=flash_kb, ram_kb=ram_kb)
+    with console.status(f"building firmware for {target or part}..."):
+        fw = measure.build(model, target, output, runtime=runtime, flash_kb=flash_kb, ram_kb=ram_kb, part=part)
     s = fw.size
     stdout.print(
         f"wrote {fw.elf}: flash {s.flash_bytes:,} B (code {s.code_bytes:,}, model {s.model_bytes:,}, "
@@ -282,9 +287,18 @@ def build(
 @handles_errors
 def bench(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
-    target: str = typer.Option(..., "--target", help="Board (see `edgeq targets`)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Board (see `edgeq targets`); default with --part: the part's board."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
+    part: Optional[str] = typer.Option(None, "--part", help=PART_HELP),
+    flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Hold the build to this much flash, KiB."),
+    ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="Hold the build to this much RAM, KiB."),
     data: Optional[Path] = typer.Option(None, "--data", help=".npz with x (and labels y); default: a few random inputs."),
+    port: Optional[str] = typer.Option(None, "--port", help="Run on a real board on this serial port (the device protocol) instead of QEMU."),
+    baud: Optional[int] = typer.Option(None, "--baud", min=1, help="Serial baud rate (default 115200)."),
+    probe: Optional[str] = typer.Option(None, "--probe", help="Flash (and reset) through pyOCD with this debug probe id."),
+    pyocd_target: Optional[str] = typer.Option(None, "--pyocd-target", help="pyOCD target type, e.g. stm32l4r5zitx."),
+    flash_cmd: Optional[str] = typer.Option(None, "--flash-cmd", help="Flash with this command instead ({elf}: the firmware)."),
+    no_flash: bool = typer.Option(False, "--no-flash", help="The board already runs this firmware: do not flash."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the report as JSON here."),
     md_path: Optional[Path] = typer.Option(None, "--md", help="Markdown report (default: the JSON's path with .md)."),
 ) -> None:
@@ -302,7 +316,16 @@ def bench(
                 tasks[stage] = bar.add_task(stage, total=total or None)
             bar.update(tasks[stage], completed=done, total=total or None)
 
-        result = measure.bench(model, target, runtime=runtime, data=data, progress=progress)
+        device = None
+        if port is not None:
+            from edgeq.harness.runners.serial import SerialDevice
+
+            device = SerialDevice(port=port, baud=baud, probe=probe, pyocd_target=pyocd_target,
+                                  flash_cmd=flash_cmd, no_flash=no_flash)
+        elif probe or pyocd_target or flash_cmd:
+            _fail("--probe/--pyocd-target/--flash-cmd need --port (the board's serial port)")
+        result = measure.bench(model, target, runtime=runtime, data=data, progress=progress,
+                               part=part, flash_kb=flash_kb, ram_kb=ram_kb, device=device)
     if json_path is not None:
         bench_report.write_json(result, json_path)
     if md_path is None and json_path is not None:
@@ -334,6 +357,15 @@ def targets() -> None:
         t.add_row(b.name, b.core, f"{b.flash.size // 1024} KB / {b.ram.size // 1024} KB",
                   f"QEMU {b.qemu_machine}" if b.qemu_machine else "-", "yes" if not why else f"no: {why}")
     stdout.print(t)
+    from edgeq.targets import parts
+
+    p = Table(title="parts (--part: memory budget and clock)")
+    for col in ("part", "core", "flash / RAM", "clock", "board"):
+        p.add_column(col)
+    for part in parts.PARTS:
+        p.add_row(part.name, part.core, f"{part.flash_bytes // 1024} KB / {part.ram_bytes // 1024} KB",
+                  f"{part.clock_hz / 1e6:g} MHz", part.board or "-")
+    stdout.print(p)
 
 
 @app.command()

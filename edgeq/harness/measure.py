@@ -72,6 +72,11 @@ class BenchResult:
     emulator_wall_s: float | None = None
     emulator_instructions_per_second: float | None = None
     data: str | None = None
+    latency_ms_measured: float | None = None  # a real board (serial runner): its timer, mean over samples
+    port: str | None = None  # the serial port of a real board
+    part: str | None = None  # --part (or "--flash-kb/--ram-kb"): the budget the build was held to
+    flash_limit_bytes: int | None = None
+    ram_limit_bytes: int | None = None
     code_by_object: dict = field(default_factory=dict)
     first_mismatch: str | None = None
 
@@ -152,9 +157,19 @@ def firmware_sources(model_path: str | Path, runtime: str, target):
     raise TargetError(f"--runtime must be native or tflm, not {runtime!r}")
 
 
-def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", data: str | Path | None = None,
-          progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None) -> BenchResult:
-    """Build MODEL for the board, run every sample under its emulator, compare with TFLM."""
+def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "native", data: str | Path | None = None,
+          progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None,
+          part: str | None = None, flash_kb: int | None = None, ram_kb: int | None = None,
+          device=None) -> BenchResult:
+    """Build MODEL for the board, run every sample under its emulator, compare with TFLM.
+
+    ``device`` (:class:`edgeq.harness.runners.serial.SerialDevice`): run on a real board
+    on a serial port instead (flashed first unless it says not to); latency is then the
+    board's timer (``latency_ms_measured``) and no instructions are counted.
+
+    ``part`` (see :mod:`edgeq.targets.parts`) or ``flash_kb``/``ram_kb`` hold the build to a
+    real part's memory (a ModelTooBigError naming the sizes before anything runs) and, for
+    a part, give the clock the ms estimate is taken at; ``target_name`` None: the part's board."""
     from edgeq import targets
     from edgeq.codegen import native
     from edgeq.codegen.native.emit import io_specs
@@ -168,12 +183,16 @@ def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", 
         if progress:
             progress(stage, done, total)
 
+    from edgeq.targets import parts
+
+    target_name, budget = parts.resolve(target_name, part, flash_kb, ram_kb)
     target = targets.get(target_name)
-    reason = qemu.available(target)
+    reason = qemu.available(target) if device is None else None
     if reason:
         from edgeq.errors import MissingToolError
 
         raise MissingToolError(reason)
+    clock_hz = budget.clock_hz if budget and budget.clock_hz else target.clock_hz
     model_path = Path(model_path)
     ir = read_model(model_path)
     specs_in, _ = io_specs(ir)
@@ -189,10 +208,25 @@ def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", 
     step("generating C", 0, 1)
     sources = firmware_sources(model_path, runtime, target)
     step("compiling firmware", 0, 1)
-    fw = arm.build_firmware(sources, target)
+    fw = arm.build_firmware(sources, target, **_limits(budget))
     step("running on the target", 0, n)
-    kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
-    result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t), **kw)
+    if device is not None:
+        from edgeq.harness.runners import serial
+
+        if device.flashes:
+            step("flashing the board", 0, 1)
+            serial.flash(fw.elf, probe=device.probe, pyocd_target=device.pyocd_target, command=device.flash_cmd)
+        sres = serial.run(fw, target, inputs, port=device.port, baud=device.baud, timeout=device.timeout,
+                          reset=device.reset(), model_name=model_path.name,
+                          progress=lambda d, t: step("running on the board", d, t))
+        result = qemu.RunResult(outputs=sres.outputs, instructions=(), instruction_method="none",
+                                instruction_resolution=0, marker_overhead=0, status=(0,) * n, wall_s=sres.wall_s,
+                                total_instructions=None)
+        measured = round(float(np.mean(sres.latency_us)) / 1e3, 3)
+    else:
+        kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
+        result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t), **kw)
+        measured = None
     step("TFLM reference", 0, n)
     ref = TflmReference(model_path.read_bytes()).run(*inputs)
     mismatched, first = compare(result.outputs, ref)
@@ -204,36 +238,48 @@ def bench(model_path: str | Path, target_name: str, *, runtime: str = "native", 
     cpi = int(round(result.cycles_estimate / n)) if result.cycles_estimate is not None else None
     s = fw.size
     return BenchResult(
-        model=model_path.name, target=target.name, runtime=runtime, clock_hz=target.clock_hz,
+        model=model_path.name, target=target.name, runtime=runtime, clock_hz=clock_hz,
         flash_bytes=s.flash_bytes, ram_bytes=s.ram_bytes, arena_bytes=s.arena_bytes, model_bytes=s.model_bytes,
         code_bytes=s.code_bytes, instructions_per_inference=ipi,
         cycles_per_inference_estimate=cpi, cycle_model=result.cycle_model,
-        latency_ms_estimate=round(cpi / target.clock_hz * 1e3, 3) if cpi is not None else None,
+        latency_ms_estimate=round(cpi / clock_hz * 1e3, 3) if cpi is not None else None,
         samples=n, accuracy=accuracy(result.outputs[0], labels), host_accuracy=accuracy(ref[0], labels),
         bit_exact_vs_tflm=mismatched == 0, mismatched_outputs=mismatched,
         instruction_method=result.instruction_method, instruction_resolution=result.instruction_resolution,
         instructions_min=min(ins) if ins else None, instructions_max=max(ins) if ins else None,
         stack_bytes=s.stack_bytes, stack_used_bytes=result.stack_used, other_ram_bytes=s.other_ram_bytes, rodata_bytes=s.rodata_bytes,
-        emulator=f"qemu-system-arm -M {target.qemu_machine}", emulator_wall_s=round(result.wall_s, 3),
+        emulator=f"qemu-system-arm -M {target.qemu_machine}" if device is None else None,
+        emulator_wall_s=round(result.wall_s, 3) if device is None else None,
         emulator_instructions_per_second=round(executed / result.wall_s) if executed and result.wall_s else None,
-        data=str(data) if data is not None else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
+        data=str(data) if data is not None else None,
+        latency_ms_measured=measured, port=device.port if device is not None else None,
+        part=budget.name if budget else None,
+        flash_limit_bytes=budget.flash_bytes if budget else None,
+        ram_limit_bytes=budget.ram_bytes if budget else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
         first_mismatch=first,
     )
 
 
-def build(model_path: str | Path, target_name: str, out_dir: str | Path, *, runtime: str = "native",
-          flash_kb: int | None = None, ram_kb: int | None = None):
+def _limits(budget) -> dict:
+    """build_firmware's keyword arguments for a budget (none: the board's own memory)."""
+    if budget is None:
+        return {}
+    return {"flash_limit": budget.flash_bytes, "ram_limit": budget.ram_bytes, "limit_name": budget.name}
+
+
+def build(model_path: str | Path, target_name: str | None, out_dir: str | Path, *, runtime: str = "native",
+          flash_kb: int | None = None, ram_kb: int | None = None, part: str | None = None):
     """``edgeq build``: the firmware for MODEL on the board, written into ``out_dir``
-    (sources, linker script, ``firmware.elf``, ``firmware.map``); returns the Firmware."""
+    (sources, linker script, ``firmware.elf``, ``firmware.map``); returns the Firmware.
+    ``part`` or ``flash_kb``/``ram_kb``: the memory budget (see :func:`bench`)."""
     from edgeq import targets
-    from edgeq.codegen import native
+    from edgeq.targets import parts
     from edgeq.toolchain import arm
 
+    target_name, budget = parts.resolve(target_name, part, flash_kb, ram_kb)
     target = targets.get(target_name)
     sources = firmware_sources(model_path, runtime, target)
-    return arm.build_firmware(sources, target, out_dir,
-                              flash_limit=flash_kb * 1024 if flash_kb else None,
-                              ram_limit=ram_kb * 1024 if ram_kb else None)
+    return arm.build_firmware(sources, target, out_dir, **_limits(budget))
 
 
 def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.ndarray], *,

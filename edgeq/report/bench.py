@@ -51,14 +51,18 @@ def rows(r) -> list[tuple[str, str]]:
         spread = f" (min {r.instructions_min:,}, max {r.instructions_max:,})"
     return [
         ("model", r.model),
-        ("target", f"{r.target} ({r.emulator or 'hardware'}), runtime {r.runtime}"),
+        ("target", f"{r.target} ({r.emulator or 'hardware' + (' on ' + r.port if getattr(r, 'port', None) else '')}), runtime {r.runtime}"),
         ("flash", f"{_n(r.flash_bytes)} B = code {_n(r.code_bytes)} + model {_n(r.model_bytes)} + rodata {_n(r.rodata_bytes)}"),
         ("RAM", f"{_n(r.ram_bytes)} B = arena {_n(r.arena_bytes)} + stack {_n(r.stack_bytes)} + other {_n(r.other_ram_bytes)}"
          + (f" (stack used: {r.stack_used_bytes:,} B)" if r.stack_used_bytes is not None else "")),
+        *([("part budget", f"fits {r.part}: flash {_n(r.flash_bytes)} of {_n(r.flash_limit_bytes)} B, "
+                           f"RAM {_n(r.ram_bytes)} of {_n(r.ram_limit_bytes)} B")] if getattr(r, "part", None) else []),
         ("instructions / inference", f"{_n(r.instructions_per_inference)}{spread} — {how}"),
         ("cycles / inference (estimate)", ("n/a (no cycle model for this core)" if exact else
                                            "n/a (needs the QEMU instruction plugin)") if r.cycles_per_inference_estimate is None
          else f"{r.cycles_per_inference_estimate:,} (estimate, model {r.cycle_model})"),
+        *([("latency (measured)", f"{r.latency_ms_measured:,.3f} ms (the board's timer, mean over the samples)")]
+          if getattr(r, "latency_ms_measured", None) is not None else []),
         ("latency (estimate)", "n/a" if r.latency_ms_estimate is None
          else f"{r.latency_ms_estimate:,.3f} ms at the nominal {r.clock_hz / 1e6:g} MHz (estimate)"),
         ("samples", f"{r.samples}" + (f" from {r.data}" if r.data else " (random inputs)")),

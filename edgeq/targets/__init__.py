@@ -59,10 +59,10 @@ class Target:
 
 def all_targets() -> dict[str, Target]:
     """Every known board, by name."""
-    from edgeq.targets import mps2
+    from edgeq.targets import mps2, mps2tz
 
     boards: dict[str, Target] = {}
-    for family in (mps2,):
+    for family in (mps2, mps2tz):
         for t in family.TARGETS:
             boards[t.name] = t
     return boards

@@ -1,6 +1,7 @@
 """ARM MPS2 FPGA images as QEMU emulates them (hw/arm/mps2.c): code SSRAM at 0x0 (4 MB,
 used as flash), SSRAM2/3 at 0x20000000 (4 MB), CMSDK APB UART0 at 0x40004000 (RX IRQ 0),
-CMSDK TIMER0 at 0x40000000; 25 MHz system clock (SYSCLK feeds the UART and timers)."""
+CMSDK TIMER0 at 0x40000000; 25 MHz system clock (SYSCLK feeds the UART and timers).
+AN385 (Cortex-M3), AN386 (Cortex-M4F) and AN500 (Cortex-M7) share this map in mps2.c."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ TARGETS = (
         qemu_machine="mps2-an385",
         cycle_model="cortex-m3",
         description="MPS2 AN385: Cortex-M3, 4 MB code SSRAM + 4 MB SSRAM",
+        **_COMMON,
+    ),
+    Target(
+        name="mps2-an500",
+        core="cortex-m7",
+        # QEMU's cortex-m7 has the double-precision FPv5 (MVFR0 0x10110221)
+        cpu_flags=("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
+        qemu_machine="mps2-an500",
+        cycle_model=None,  # dual-issue: no TRM table; LLVM's ARMScheduleM7 is not modelled yet
+        description="MPS2 AN500: Cortex-M7 (FPv5-D16), 4 MB code SSRAM + 4 MB SSRAM",
         **_COMMON,
     ),
 )

@@ -312,19 +312,22 @@ def _overflow_message(stderr: str) -> str | None:
 
 
 def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: bool = False,
-                   flash_limit: int | None = None, ram_limit: int | None = None) -> Firmware:
+                   flash_limit: int | None = None, ram_limit: int | None = None,
+                   limit_name: str | None = None) -> Firmware:
     """Compile and link the firmware (cached); copy ``firmware.elf``/``.map`` and the
     sources into ``out_dir`` when given. ``flash_limit``/``ram_limit`` (bytes; default the
-    board's) make a model that does not fit a ModelTooBigError before anything runs."""
+    board's) make a model that does not fit a ModelTooBigError before anything runs;
+    ``limit_name`` (a part, e.g. "STM32L4R5ZI") is what the refusal names."""
     require()
     flash_limit = flash_limit or target.flash.size
     ram_limit = ram_limit or target.ram.size
+    where = limit_name or target.name
     if sources.weight_bytes > flash_limit:
         raise ModelTooBigError(f"{sources.model_name}: weights alone take {sources.weight_bytes} B, "
-                               f"more than the {flash_limit} B of flash on {target.name}")
+                               f"more than the {flash_limit} B of flash on {where}")
     if sources.arena_size > ram_limit:
         raise ModelTooBigError(f"{sources.model_name}: the arena takes {sources.arena_size} B, "
-                               f"more than the {ram_limit} B of RAM on {target.name}")
+                               f"more than the {ram_limit} B of RAM on {where}")
     files = firmware_sources(sources, target, diag=diag)
     gcc = find_tool("gcc")
     defines = target.defines()
@@ -390,7 +393,7 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
     report = size_report(parse_size_a(size_text), parse_map(map_file.read_text()))
     if report.flash_bytes > flash_limit or report.ram_bytes > ram_limit:
         raise ModelTooBigError(
-            f"{sources.model_name} does not fit {target.name}: needs {report.flash_bytes} B flash "
+            f"{sources.model_name} does not fit {where}: needs {report.flash_bytes} B flash "
             f"(limit {flash_limit}) and {report.ram_bytes} B RAM (limit {ram_limit})")
     if out_dir is not None:
         out = Path(out_dir)

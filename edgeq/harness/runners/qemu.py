@@ -118,7 +118,7 @@ class RunResult:
 
 
 def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
-             batch: bool, blocks_out: Path | None = None) -> list[str]:
+             batch: bool, blocks_out: Path | None = None, monitor: str = "none") -> list[str]:
     qemu = find_qemu()
     if qemu is None:
         raise MissingToolError(f"{QEMU} not found: {APT_HINT}")
@@ -129,7 +129,7 @@ def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
         # the UART on a pty, and everything it sends also in a log file: what the firmware
         # said just before it exited (a fault report) survives the pty closing
         serial_args = ["-chardev", f"pty,id=uart0,logfile={serial[4:]}", "-serial", "chardev:uart0"]
-    cmd = [qemu, "-M", target.qemu_machine, "-display", "none", "-monitor", "none", *serial_args,
+    cmd = [qemu, "-M", target.qemu_machine, "-display", "none", "-monitor", monitor, *serial_args,
            "-semihosting-config", "enable=on,target=native", "-kernel", str(fw.elf)]
     if icount:
         cmd += ["-icount", "shift=0"]
@@ -450,3 +450,43 @@ def session(fw, target, *, timeout: float = 30.0, count_instructions: bool = Tru
                                       stderr) from None
             finally:
                 port.close()
+
+
+# ---- a bare pty board (the device for the serial runner's tests) ---------------------------
+
+
+@dataclass
+class PtyBoard:
+    """QEMU running a firmware with its UART on a pty that nobody has opened: what a real
+    board on a serial port looks like to :mod:`edgeq.harness.runners.serial`. ``reset()``
+    resets the machine (QEMU's monitor ``system_reset``: the image is reloaded and the
+    firmware boots again, like a board after its reset button)."""
+
+    pty: str
+    proc: subprocess.Popen
+    monitor: Path
+
+    def reset(self) -> None:
+        """Reset the emulated board (the firmware restarts from its reset vector)."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.monitor))
+            sock.sendall(b"system_reset\n")
+            time.sleep(0.1)  # let the monitor act before the socket closes
+
+
+@contextlib.contextmanager
+def pty_board(fw, target, *, timeout: float = 30.0) -> Iterator[PtyBoard]:
+    """Start the firmware under QEMU in protocol mode with the UART on a pty and a monitor
+    socket, and yield a :class:`PtyBoard` (not synchronized: the caller opens the pty).
+    QEMU is stopped when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="edgeq-qemu-") as tmp:
+        tmp = Path(tmp)
+        monitor = tmp / "monitor.sock"
+        cmd = _command(fw, target, serial=f"pty:{tmp / 'uart.log'}", icount=False, plugin_out=None,
+                       batch=False, monitor=f"unix:{monitor},server=on,wait=off")
+        with _qemu(cmd, tmp) as proc:
+            pty = _wait_pty(proc, timeout, tmp)
+            yield PtyBoard(pty=pty, proc=proc, monitor=monitor)

@@ -1,4 +1,5 @@
-/* mps2 board support: CMSDK UART0, CMSDK TIMER0, semihosting.
+/* mps2 board support: CMSDK UART0, a CMSDK timer, semihosting (also the mps2-tz images
+ * AN505/AN547, whose addresses and IRQ numbers come in as EDGEQ_* macros).
  * Register layouts: ARM CoreLink SDK (CMSDK) APB UART and timer, as used by QEMU's
  * hw/char/cmsdk-apb-uart.c and hw/timer/cmsdk-apb-timer.c.
  */
@@ -23,15 +24,17 @@
 #define TIMER_VALUE REG(EDGEQ_TIMER_BASE + 0x04u)
 #define TIMER_RELOAD REG(EDGEQ_TIMER_BASE + 0x08u)
 
-#define NVIC_ISER0 REG(0xE000E100u)
-#define NVIC_ICPR0 REG(0xE000E280u)
+/* The UART's RX IRQ may be past 31 (the mps2-tz images: 32, 33): pick the NVIC word. */
+#define NVIC_ISER REG(0xE000E100u + 4u * (EDGEQ_UART_RX_IRQ / 32u))
+#define NVIC_ICPR REG(0xE000E280u + 4u * (EDGEQ_UART_RX_IRQ / 32u))
+#define UART_IRQ_BIT (1u << (EDGEQ_UART_RX_IRQ % 32u))
 
 void board_init(void)
 {
     UART_BAUDDIV = EDGEQ_UART_CLOCK_HZ / EDGEQ_BAUD;
     /* The RX interrupt only wakes WFI in board_getc: PRIMASK stays set, so no handler runs. */
     UART_CTRL = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINTEN;
-    NVIC_ISER0 = 1u << EDGEQ_UART_RX_IRQ;
+    NVIC_ISER = UART_IRQ_BIT;
     TIMER_CTRL = 0;
     TIMER_RELOAD = 0xFFFFFFFFu;
     TIMER_VALUE = 0xFFFFFFFFu;
@@ -58,7 +61,7 @@ int board_getc(void)
         /* Sleep instead of spinning: the emulator (or core) idles until a byte arrives. */
         __asm__ volatile("wfi" ::: "memory");
         UART_INTCLEAR = 2u;
-        NVIC_ICPR0 = 1u << EDGEQ_UART_RX_IRQ;
+        NVIC_ICPR = UART_IRQ_BIT;
     }
     return (int)(UART_DATA & 0xFFu);
 }

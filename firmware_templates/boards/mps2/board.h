@@ -1,6 +1,7 @@
 /* Board support interface used by the edgeq app (one implementation per board family).
- * mps2: ARM MPS2 FPGA images (AN385/AN386/AN500) as QEMU emulates them: CMSDK UART and
- * timer, semihosting for the exit code and the batch files. No vendor SDK.
+ * mps2: ARM MPS2/MPS3 FPGA images (AN385/AN386/AN500, and AN505/AN547 running Secure) as
+ * QEMU emulates them: CMSDK UART and timer, semihosting for the exit code and the batch
+ * files. No vendor SDK.
  */
 #ifndef EDGEQ_BOARD_H
 #define EDGEQ_BOARD_H
