@@ -3,8 +3,10 @@
 
 For each fixture model and each model in tests/models/ (or the paths given):
 * edgeq arena: ``EDGEQ_ARENA_SIZE`` of the generated code (activations only; inputs and
-  outputs live in the caller's buffers, shown as "I/O"), and the lower bound of any plan
-  without in-place kernels: the largest sum of arena tensors live at one op;
+  outputs live in the caller's buffers, shown as "I/O"); the bound of any plan without
+  in-place kernels (the largest sum of arena tensors live at one op); and the in-place
+  bound: the same sum less, at each op, the best overlap of its output with a dying input
+  that the kernel's in-place rule allows (no plan with these rules can be smaller);
 * TFLM arena: the tflite-micro interpreter's ``print_allocations`` total on this host
   (64-bit pointers; the 32-bit target uses a little less), parsed from its C-level stderr
   in a subprocess;
@@ -12,7 +14,11 @@ For each fixture model and each model in tests/models/ (or the paths given):
   ``arm-none-eabi-gcc -O2`` for Cortex-M4 when /usr/bin/arm-none-eabi-gcc exists (else the
   host gcc -O2), next to the .tflite flatbuffer size.
 
-    .venv/bin/python scripts/bench_memory.py [MODEL.tflite ...]
+    .venv/bin/python scripts/bench_memory.py [--plot PNG [--plot-model NAME]] [MODEL.tflite ...]
+
+``--plot`` writes a matplotlib chart of one model's live bytes per kernel (with and without
+in-place execution, the arena and TFLM's total); ``--plot-model`` picks the model by file
+stem (default: resnet8_cifar10 if measured, else the first model).
 """
 
 from __future__ import annotations
@@ -50,33 +56,34 @@ def tflm_arena(path: Path) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def lower_bound(model) -> int:
-    """Largest sum of (16-byte aligned) arena tensors live at one kernel call."""
-    from edgeq.codegen.native import emit, planner
-    from edgeq.ops import REGISTRY
-    from edgeq.ops._common import Alias
+def plot_timeline(model, path: Path, out: Path, tflm: int | None) -> None:
+    """PNG of live arena bytes per kernel: with the plan's in-place ops, without any."""
+    import matplotlib
 
-    sg = model.main
-    aliases, ops = {}, []
-    for op in sg.operators:
-        p = REGISTRY[op.name].prepare(op, sg)
-        if isinstance(p, Alias):
-            aliases[p.output] = p.input
-        else:
-            ops.append(p)
-    root = lambda t: planner.root_of(t, aliases)  # noqa: E731
-    ext = {root(t) for t in (*sg.inputs, *sg.outputs)} | {t.index for t in sg.tensors if t.is_constant}
-    life: dict[int, list[int]] = {}
-    for i, call in enumerate(ops):
-        for a in call.args:
-            if a.tensor >= 0 and root(a.tensor) not in ext:
-                span = life.setdefault(root(a.tensor), [i, i])
-                span[1] = i
-    best = 0
-    for i in range(len(ops)):
-        live = sum((sg.tensors[r].nbytes + 15) // 16 * 16 for r, (a, b) in life.items() if a <= i <= b)
-        best = max(best, live)
-    return best
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from edgeq.codegen.native import emit
+
+    mp = emit.plan_model(model)
+    flat = emit.plan_model(model, inplace=False)
+    n = len(mp.calls)
+    x = range(n)
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * n), 4))
+    ax.bar(x, flat.mem.timeline[:n], color="#cccccc", label="live, no in-place")
+    ax.bar(x, mp.mem.timeline[:n], color="#4477aa", label="live, in-place plan")
+    ax.axhline(mp.mem.inplace_bound, color="#4477aa", ls=":", label=f"in-place bound {mp.mem.inplace_bound:,} B")
+    ax.axhline(mp.mem.arena_size, color="#228833", label=f"edgeq arena {mp.mem.arena_size:,} B")
+    if tflm:
+        ax.axhline(tflm, color="#ee6677", ls="--", label=f"TFLM arena {tflm:,} B")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([f"{i} {name}" for i, name, _ in mp.calls], rotation=70, fontsize=7, ha="right")
+    ax.set_ylabel("bytes")
+    ax.set_title(f"{path.name}: arena timeline")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
 
 
 def code_bytes(files: dict[str, str]) -> tuple[int, int, str]:
@@ -100,10 +107,18 @@ def code_bytes(files: dict[str, str]) -> tuple[int, int, str]:
 
 
 def main(argv: list[str]) -> int:
-    from edgeq.codegen.native.emit import generate, unsupported_ops
+    import argparse
+
+    from edgeq.codegen.native.emit import generate, plan_model, unsupported_ops
     from edgeq.model.reader import read_model
 
-    paths = [Path(a) for a in argv] or [p for p in DEFAULT_MODELS if p.is_file()]
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="*", type=Path)
+    ap.add_argument("--plot", type=Path, help="write one model's arena timeline as a PNG here")
+    ap.add_argument("--plot-model", default="resnet8_cifar10", help="file stem of the model to plot")
+    args = ap.parse_args(argv)
+    paths = args.models or [p for p in DEFAULT_MODELS if p.is_file()]
+    plotted = None
     rows = []
     compiler = ""
     for path in paths:
@@ -111,24 +126,30 @@ def main(argv: list[str]) -> int:
         tflm = tflm_arena(path)
         bad = unsupported_ops(model)
         if bad:
-            rows.append(f"| {path.name} | refused: {', '.join(n for _, n, _ in bad)} | | | {tflm or '?'} | | | | {path.stat().st_size:,} | |")
+            rows.append(f"| {path.name} | refused: {', '.join(n for _, n, _ in bad)} | | | | {tflm or '?'} | | | | {path.stat().st_size:,} | |")
             continue
         src = generate(model)
         io = sum(s.nbytes for s in (*src.inputs, *src.outputs))
-        lb = lower_bound(model)
+        mem = plan_model(model).mem
+        lb, ipb = mem.lower_bound, mem.inplace_bound
+        if args.plot and (path.stem == args.plot_model or plotted is None):
+            plotted = (model, path, tflm)
         mcode, kcode, compiler = code_bytes(dict(src.files))
         ratio = f"{src.arena_size / tflm:.2f}" if tflm else "?"
         ratio_io = f"{(src.arena_size + io) / tflm:.2f}" if tflm else "?"
         size = path.stat().st_size
         rows.append(
-            f"| {path.name} | {src.arena_size:,} | {lb:,} | {io:,} | {tflm:,} | {ratio} | {ratio_io} "
+            f"| {path.name} | {src.arena_size:,} | {ipb:,} | {lb:,} | {io:,} | {tflm:,} | {ratio} | {ratio_io} "
             f"| {mcode + kcode:,} ({kcode:,} kernels) | {size:,} | {(mcode + kcode) / size:.2f} |"
         )
     print(f"edgeq arena vs TFLM (host interpreter total); code+weights = text+rodata ({compiler or 'n/a'} -O2)\n")
-    print("| model | edgeq arena B | lower bound B | I/O B (caller) | TFLM arena B | arena ratio | (arena+I/O) ratio "
+    print("| model | edgeq arena B | in-place bound B | bound w/o in-place B | I/O B (caller) | TFLM arena B | arena ratio | (arena+I/O) ratio "
           "| code+weights B | .tflite B | code+weights / .tflite |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
+    if args.plot and plotted is not None:
+        plot_timeline(plotted[0], plotted[1], args.plot, plotted[2])
+        print(f"\ntimeline of {plotted[1].name} written to {args.plot}")
     return 0
 
 

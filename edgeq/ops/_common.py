@@ -49,6 +49,16 @@ class KernelCall:
     packed_inputs: int = 0
     # the last ``packed_outputs`` args are passed as one C array (ops with N outputs)
     packed_outputs: int = 0
+    # positions in ``args`` of inputs the (single) output may be written over in place: the
+    # kernel reads element i of each input before it writes element i of the output and
+    # never reads an element after that (pure elementwise, no lookahead). The code generator
+    # uses this only where the input has as many elements as the output and elements at
+    # least as wide, so that every output byte written lies in already consumed input.
+    inplace: tuple[int, ...] = ()
+    # None: ``inplace`` inputs are elementwise (same start address). An int: the kernel is a
+    # row-major window walk (convolutions) and the output may overlap the input when it
+    # starts this many bytes below it (see :func:`window_inplace_gap`); no other condition.
+    inplace_gap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -405,3 +415,38 @@ def window_fields(op: Operator, x: Tensor, w: Tensor, y: Tensor) -> dict:
     (nh, kh, sh, dh), (nw, kw, sw, dw) = _windows(op, x, w)
     return {"stride_h": sh, "stride_w": sw, "dilation_h": dh, "dilation_w": dw,
             "pad_h": pad_before(sh, dh, nh, kh, y.shape[1]), "pad_w": pad_before(sw, dw, nw, kw, y.shape[2])}
+
+
+def window_inplace_gap(op: Operator, x: Tensor, w: Tensor, y: Tensor) -> int | None:
+    """Bytes by which a windowed kernel's output must start below its input to run in place.
+
+    The conv-like kernels (CONV_2D, DEPTHWISE_CONV_2D, int8 and int16) walk the output in
+    row-major order (batch, row, column, then channels) and write each output pixel's channels
+    while reading that pixel's window, rows and columns clipped at 0, the lowest at
+    ``(max(0, oy*stride_h - pad_h), max(0, ox*stride_w - pad_w))``. Later pixels of the row
+    start further right, later rows from the next row's lowest input row, column 0; input
+    bytes below all of these are never read again. With the output ``gap`` bytes below the
+    input, output pixel ``p`` (and all before it) lies below the lowest input byte still to
+    be read when ``(p + 1) * out_pixel <= gap + lowest(p)`` for every ``p``. One batch only
+    (NHWC, 4-D); None otherwise.
+    """
+    items = {"INT8": 1, "INT16": 2}
+    if (len(x.shape) != 4 or len(y.shape) != 4 or x.shape[0] != 1 or y.shape[0] != 1
+            or x.dtype not in items or y.dtype not in items):
+        return None
+    _, in_h, in_w, in_c = x.shape
+    _, out_h, out_w, out_c = y.shape
+    in_px, out_px = in_c * items[x.dtype], out_c * items[y.dtype]
+    win = window_fields(op, x, w, y)
+
+    def row0(oy: int) -> int:
+        return min(max(0, oy * win["stride_h"] - win["pad_h"]), in_h)
+
+    gap = 0
+    for oy in range(out_h):
+        r, below_next = row0(oy), row0(oy + 1) * in_w * in_px if oy + 1 < out_h else x.num_elements * items[x.dtype]
+        for ox in range(out_w):
+            col = min(max(0, ox * win["stride_w"] - win["pad_w"]), in_w - 1)
+            lowest = min((r * in_w + col) * in_px, below_next)
+            gap = max(gap, (oy * out_w + ox + 1) * out_px - lowest)
+    return gap

@@ -99,6 +99,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             output_offset=y.quant.zero_point[0], act_min=lo, act_max=hi,
         ),
         args=(Arg(op.inputs[0], ctype), Arg(op.inputs[1], ctype), Arg(op.outputs[0], ctype, True)),
+        inplace=(0, 1),  # elementwise: output[i] from input1/2 at i (full-size inputs)
     )
 
 

@@ -9,7 +9,7 @@ from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fields, io_types, window_fields, window_mismatch,
+    fields, io_types, window_fields, window_mismatch, window_inplace_gap,
 )
 
 OPS = ("DEPTHWISE_CONV_2D",)
@@ -49,6 +49,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     mults, shifts = channel_multipliers(x.quant.scale[0], w.quant.scale, y.quant.scale[0], out_c)
     lo, hi = activation_range(o.get("fused_activation_function", "NONE"), y)
     act, acc, suffix = io_types(x, op, b)
+    gap = window_inplace_gap(op, x, w, y)
     return KernelCall(
         source="depthwise_conv_2d_s16.c" if suffix.startswith("s16") else SOURCE,
         function=f"edgeq_depthwise_conv_2d_{suffix}",
@@ -65,6 +66,8 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         args=(Arg(op.inputs[0], act), Arg(op.inputs[1], "int8_t"),
               Arg(b.index if b is not None else -1, acc), Arg(op.outputs[0], act, True)),
         arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
+        # row-major window walk: the output may overlap the input from this far below it
+        inplace=(0,) if gap is not None else (), inplace_gap=gap,
     )
 
 

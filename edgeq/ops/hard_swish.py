@@ -58,6 +58,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
                       reluish_multiplier_exponent=re, output_multiplier_fixedpoint_int16=om,
                       reluish_multiplier_fixedpoint_int16=rm),
         args=(Arg(op.inputs[0], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+        inplace=(0,),  # elementwise
     )
 
 

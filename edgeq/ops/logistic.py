@@ -78,6 +78,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             struct_type="edgeq_sigmoid16_params_t",
             fields=fields(size=x.num_elements, input_multiplier=mult, input_left_shift=shift, table="@table"),
             args=(Arg(op.inputs[0], "int16_t"), Arg(op.outputs[0], "int16_t", True)),
+            inplace=(0,),  # elementwise
             arrays=(("table", "uint16_t", sigmoid_table()),),
         )
     mult, shift, radius = _params(x.quant.scale[0])
@@ -88,6 +89,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         fields=fields(size=x.num_elements, input_zero_point=x.quant.zero_point[0],
                       input_range_radius=radius, input_multiplier=mult, input_left_shift=shift),
         args=(Arg(op.inputs[0], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+        inplace=(0,),  # elementwise
     )
 
 

@@ -28,6 +28,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         struct_type="edgeq_maxmin_params_t",
         fields=fields(bc=broadcast_fields(a.shape, b.shape), is_max=op.name == "MAXIMUM"),
         args=(Arg(op.inputs[0], ctype), Arg(op.inputs[1], ctype), Arg(op.outputs[0], ctype, True)),
+        inplace=(0, 1),  # elementwise
     )
 
 

@@ -35,6 +35,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             act_min=lo, act_max=hi,
         ),
         args=(Arg(op.inputs[0], ctype), Arg(op.inputs[1], ctype), Arg(op.outputs[0], ctype, True)),
+        inplace=(0, 1),  # elementwise
     )
 
 

@@ -50,6 +50,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             struct_type="edgeq_affine_params_t",
             fields=fields(size=x.num_elements, zero_point=y.quant.zero_point[0], scale=f32(y.quant.scale[0])),
             args=(Arg(op.inputs[0], "float"), Arg(op.outputs[0], out_ctype, True)),
+            inplace=(0,),  # elementwise, narrowing
         )
     mult, shift = quantize_multiplier(float(f32(x.quant.scale[0])) / float(f32(y.quant.scale[0])))
     if x.dtype == "INT8" and y.dtype == "INT8":
@@ -59,6 +60,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             fields=fields(size=x.num_elements, input_zero_point=x.quant.zero_point[0],
                           output_zero_point=y.quant.zero_point[0], multiplier=mult, shift=shift),
             args=(Arg(op.inputs[0], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
+            inplace=(0,),  # elementwise
         )
     in_ctype, in_bits = INTS[x.dtype]
     return KernelCall(
@@ -68,6 +70,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
                       output_zero_point=y.quant.zero_point[0], multiplier=mult, shift=shift,
                       in_bits=in_bits, out_bits=out_bits),
         args=(Arg(op.inputs[0], "void"), Arg(op.outputs[0], "void", True)),
+        inplace=(0,),  # elementwise (codegen allows it only when not widening)
     )
 
 

@@ -39,17 +39,18 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     sx, sy = f32(x.quant.scale[0]), f32(y.quant.scale[0])
     zx, zy = int(x.quant.zero_point[0]), int(y.quant.zero_point[0])
     ctype, suffix = act_type(x)
-    io = (Arg(op.inputs[0], ctype), Arg(op.outputs[0], ctype, True))
+    io = (Arg(op.inputs[0], ctype), Arg(op.outputs[0], ctype, True))  # all three kernels are elementwise
     if op.name == "RELU6":
         return KernelCall(source="relu.c", function=f"edgeq_relu6_{suffix}", struct_type="edgeq_relu6_params_t",
-                          fields=fields(size=x.num_elements, lower=zx, upper=_quantize(6.0, x)), args=io)
+                          fields=fields(size=x.num_elements, lower=zx, upper=_quantize(6.0, x)), args=io,
+                          inplace=(0,))
     if op.name == "RELU":
         m, s = quantize_multiplier(float(sx / sy))
         lo, hi = INT_LIMITS[y.dtype]
         return KernelCall(source="relu.c", function=f"edgeq_relu_{suffix}", struct_type="edgeq_relu_params_t",
                           fields=fields(size=x.num_elements, input_offset=zx, output_offset=zy,
                                         multiplier=m, shift=s, act_min=max(lo, zy), act_max=hi),
-                          args=io)
+                          args=io, inplace=(0,))
     alpha = f32(op.options.get("alpha", 0.0))
     ma, sa = quantize_multiplier(float(sx * alpha / sy))
     mi, si = quantize_multiplier(float(sx / sy))
@@ -58,7 +59,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
                       fields=fields(size=x.num_elements, input_offset=zx, output_offset=zy,
                                     multiplier_identity=mi, shift_identity=si,
                                     multiplier_alpha=ma, shift_alpha=sa),
-                      args=io)
+                      args=io, inplace=(0,))
 
 
 register(__name__, OPS)

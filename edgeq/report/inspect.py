@@ -109,7 +109,32 @@ def build_report(model: Model, *, arena: ArenaResult | None = None) -> dict[str,
         "tflm_arena_tail_bytes": arena.tail_bytes,
         "tflm_arena_error": arena.reason,
         "unsupported": unsupported,
+        "arena_plan": arena_plan(model) if not unsupported["native"] else None,
     }
+
+
+def arena_plan(model: Model) -> dict[str, Any] | None:
+    """edgeq-micro's memory plan of the main graph: arena size, the peak of live bytes with
+    in-place ops, the bound without them, and a per-kernel timeline (null when edgeq-micro
+    cannot run the model)."""
+    from edgeq.codegen.native import emit
+
+    try:
+        mp = emit.plan_model(model)
+    except Exception:  # noqa: BLE001 - a report never fails on the plan
+        return None
+    mem = mp.mem
+    timeline = []
+    for k, (index, name, _call) in enumerate(mp.calls):
+        op = mp.plan_ops[k]
+        out = op.outputs[0] if op.outputs else -1
+        root = mem.roots.get(out, out)
+        timeline.append({"op": index, "name": name, "live_bytes": mem.timeline[k],
+                         "inplace_over": mem.inplace.get(root)})
+    return {"arena_bytes": mem.arena_size, "peak_bytes": mem.peak,
+            "lower_bound_bytes": mem.lower_bound, "inplace_bound_bytes": mem.inplace_bound,
+            "inplace": [{"output": o, "input": i} for o, i in mem.inplace.items()],
+            "timeline": timeline}
 
 
 def _json_safe(value: Any) -> Any:
@@ -218,5 +243,23 @@ def render(report: dict[str, Any]):
         else:
             names = sorted({m["name"] for m in missing})
             lines.append(f"{rt}: {len(missing)} op(s) unsupported: {', '.join(names)}")
+    plan = report.get("arena_plan")
+    if plan:
+        peak = max(plan["peak_bytes"], 1)
+        ptable = Table(title="edgeq-micro arena plan (live bytes per kernel; = in place over tensor)",
+                       title_justify="left")
+        ptable.add_column("#", justify="right")
+        ptable.add_column("op", no_wrap=True)
+        ptable.add_column("live B", justify="right")
+        ptable.add_column("", no_wrap=True)
+        for e in plan["timeline"]:
+            bar = "#" * max(1, round(24 * e["live_bytes"] / peak)) if e["live_bytes"] else ""
+            mark = f" = t{e['inplace_over']}" if e["inplace_over"] is not None else ""
+            ptable.add_row(str(e["op"]), e["name"] + mark, _count(e["live_bytes"]),
+                           bar + (" peak" if e["live_bytes"] == plan["peak_bytes"] else ""))
+        parts.append(ptable)
+        lines.append(f"edgeq-micro arena: {_count(plan['arena_bytes'])} bytes   peak live: "
+                     f"{_count(plan['peak_bytes'])}   bound with in-place: {_count(plan['inplace_bound_bytes'])}"
+                     f"   without: {_count(plan['lower_bound_bytes'])}   in-place ops: {len(plan['inplace'])}")
     parts.append(Text("\n".join(lines)))
     return Group(*parts)

@@ -178,6 +178,98 @@ def _const_lines(t: Tensor) -> tuple[str, list[str]]:
     return str(len(vals)), [", ".join(vals[i:i + per]) + "," for i in range(0, len(vals), per)]
 
 
+@dataclass(frozen=True)
+class ModelPlan:
+    """The main graph as edgeq-micro runs it: one kernel call per non-view op, the views,
+    where every activation lives (caller's input/output buffers, constants, arena offsets)
+    and the memory plan. ``calls[k]`` is the op that the plan numbers ``k``."""
+
+    calls: tuple[tuple[int, str, KernelCall], ...]
+    aliases: Mapping[int, int]
+    plan_ops: tuple[planner.PlanOp, ...]
+    mem: planner.MemoryPlan
+    input_slot: Mapping[int, int]
+    output_slot: Mapping[int, int]
+    constants: frozenset[int]
+    copies_needed: tuple[IOSpec, ...]
+
+
+def _itemsize(t: Tensor) -> int:
+    return np.dtype(NUMPY_DTYPES[t.dtype]).itemsize
+
+
+def _inplace_inputs(sg: Subgraph, call: KernelCall) -> tuple[tuple[int, ...], int]:
+    """The inputs of ``call`` its output may overwrite, and how far below them it starts.
+
+    Elementwise kernels (``inplace_gap`` None): the input has as many elements as the
+    output (no broadcast walk over it) and elements at least as wide, so each output byte
+    lands on input bytes the kernel has already read; gap 0. Windowed kernels: the op
+    module computed the gap that keeps every output pixel below the input bytes still to be read.
+    """
+    outs = [a.tensor for a in call.args if a.writable and a.tensor >= 0]
+    if len(outs) != 1 or not call.inplace:
+        return (), 0
+    y = sg.tensors[outs[0]]
+    keep = []
+    for k in call.inplace:
+        t = call.args[k].tensor
+        if t < 0 or call.args[k].writable:
+            continue
+        x = sg.tensors[t]
+        if call.inplace_gap is not None or (x.num_elements == y.num_elements and _itemsize(x) >= _itemsize(y)):
+            keep.append(t)
+    return tuple(keep), (call.inplace_gap or 0)
+
+
+def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inplace: bool = True) -> ModelPlan:
+    """Kernel calls and memory plan of the main graph (``inplace=False``: no in-place ops).
+
+    A kernel replaced through ``variants`` never runs in place: its access pattern is unknown.
+    """
+    variants = dict(variants or {})
+    sg = model.main
+    calls: list[tuple[int, str, KernelCall]] = []
+    aliases: dict[int, int] = {}
+    plan_ops: list[planner.PlanOp] = []
+    for op in sg.operators:
+        prepared = REGISTRY[op.name].prepare(op, sg)
+        if isinstance(prepared, Alias):
+            aliases[prepared.output] = prepared.input
+            continue
+        if op.name in variants:
+            prepared = dataclasses.replace(prepared, source=variants[op.name], inplace=(), inplace_gap=None)
+        calls.append((op.index, op.name, prepared))
+        over, gap = _inplace_inputs(sg, prepared) if inplace else ((), 0)
+        plan_ops.append(planner.PlanOp(
+            tuple(a.tensor for a in prepared.args if not a.writable and a.tensor >= 0),
+            tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0), over, gap))
+
+    def root(t: int) -> int:
+        return planner.root_of(t, aliases)
+
+    inputs, outputs = _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
+    input_slot: dict[int, int] = {}
+    for spec in inputs:
+        input_slot.setdefault(root(spec.tensor), spec.index)
+    produced = {t for p in plan_ops for t in p.outputs}
+    output_slot: dict[int, int] = {}
+    copies_needed: list[IOSpec] = []
+    for spec in outputs:
+        r = root(spec.tensor)
+        if r in produced and r not in input_slot and r not in output_slot:
+            output_slot[r] = spec.index
+        else:
+            copies_needed.append(spec)
+    constants = frozenset(t.index for t in sg.tensors if t.is_constant)
+    external = set(input_slot) | set(output_slot) | constants
+    # copies read the output's root after the last op: keep arena roots alive to the end
+    tail = [planner.PlanOp(tuple(root(s.tensor) for s in copies_needed), ())] if copies_needed else []
+    sizes = {t.index: t.nbytes for t in sg.tensors}
+    mem = planner.plan(plan_ops + tail, sizes, aliases, external)
+    return ModelPlan(tuple(calls), aliases, tuple(plan_ops + tail), mem, input_slot, output_slot,
+                     constants, tuple(copies_needed))
+
+
 def generate(model: Model, *, variants: Mapping[str, str] | None = None,
              section: str | None = None) -> NativeSources:
     """Generate the edgeq-micro sources for ``model`` (raises UnsupportedOpError first)."""
@@ -191,43 +283,13 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
     tdir = templates_dir()
     runtime_dir = tdir / "runtime"
 
-    calls: list[tuple[int, str, KernelCall]] = []
-    aliases: dict[int, int] = {}
-    plan_ops: list[planner.PlanOp] = []
-    for op in sg.operators:
-        prepared = REGISTRY[op.name].prepare(op, sg)
-        if isinstance(prepared, Alias):
-            aliases[prepared.output] = prepared.input
-            continue
-        if op.name in variants:
-            prepared = dataclasses.replace(prepared, source=variants[op.name])
-        calls.append((op.index, op.name, prepared))
-        plan_ops.append(planner.PlanOp(
-            tuple(a.tensor for a in prepared.args if not a.writable and a.tensor >= 0),
-            tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0)))
+    mp = plan_model(model, variants=variants)
+    calls, aliases, mem = mp.calls, mp.aliases, mp.mem
+    input_slot, output_slot, constants, copies_needed = mp.input_slot, mp.output_slot, mp.constants, mp.copies_needed
+    inputs, outputs = _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
 
     def root(t: int) -> int:
         return planner.root_of(t, aliases)
-
-    inputs, outputs = _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
-    input_slot = {}
-    for spec in inputs:
-        input_slot.setdefault(root(spec.tensor), spec.index)
-    produced = {t for p in plan_ops for t in p.outputs}
-    output_slot: dict[int, int] = {}
-    copies_needed: list[IOSpec] = []
-    for spec in outputs:
-        r = root(spec.tensor)
-        if r in produced and r not in input_slot and r not in output_slot:
-            output_slot[r] = spec.index
-        else:
-            copies_needed.append(spec)
-    constants = {t.index for t in sg.tensors if t.is_constant}
-    external = set(input_slot) | set(output_slot) | constants
-    # copies read the output's root after the last op: keep arena roots alive to the end
-    tail = [planner.PlanOp(tuple(root(s.tensor) for s in copies_needed), ())] if copies_needed else []
-    sizes = {t.index: t.nbytes for t in sg.tensors}
-    mem = planner.plan(plan_ops + tail, sizes, aliases, external)
 
     def expr(t: int, ctype: str, writable: bool) -> str:
         r = root(t)
