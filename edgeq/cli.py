@@ -157,6 +157,7 @@ def qat(
 def inspect_cmd(
     model: Path = typer.Argument(..., help="An int8 (or any) .tflite model."),
     as_json: bool = typer.Option(False, "--json", help="Write one JSON document to stdout."),
+    plan: bool = typer.Option(False, "--plan", help="Also show edgeq-micro's arena plan (timeline, peak, bounds)."),
 ) -> None:
     """Ops, tensors, quantization, MACs, sizes, TFLM arena and runtime support of a .tflite."""
     # Never imports TensorFlow: the reader uses the schema module of the tflite-micro wheel,
@@ -169,7 +170,7 @@ def inspect_cmd(
     # (a malformed model raised) stops it.
     with start_tflm_arena(model) as arena:
         graph = read_model(model)
-        report = inspect_report.build_report(graph, arena=arena.result())
+        report = inspect_report.build_report(graph, arena=arena.result(), plan=plan)
     if as_json:
         sys.stdout.write(inspect_report.to_json(report) + "\n")
         sys.stdout.flush()

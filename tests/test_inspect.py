@@ -459,3 +459,21 @@ def test_fuzz_structure_in_process():
             outcomes["error"] += 1
         assert time.monotonic() - start < FUZZ_CASE_LIMIT_S, f"mutant {i} too slow"
     assert outcomes["ok"] > 20 and outcomes["error"] > 20, outcomes
+
+
+def test_plan_is_shown_on_request(edgeq_cmd):
+    """`--plan` adds edgeq-micro's arena plan; the default stays fast (no planning)."""
+    model = FIXTURES / "person_detection" / "person_detect.tflite"
+    plain = json.loads(subprocess.run([edgeq_cmd, "inspect", str(model), "--json"], capture_output=True,
+                                      text=True, check=True, timeout=120).stdout)
+    assert plain["arena_plan"] is None
+    doc = json.loads(subprocess.run([edgeq_cmd, "inspect", str(model), "--json", "--plan"], capture_output=True,
+                                    text=True, check=True, timeout=120).stdout)
+    plan = doc["arena_plan"]
+    assert plan["inplace_bound_bytes"] <= plan["peak_bytes"] <= plan["arena_bytes"]
+    assert plan["inplace_bound_bytes"] <= plan["lower_bound_bytes"]
+    assert len(plan["timeline"]) == len([op for op in doc["ops"] if op["name"] != "RESHAPE"])
+    assert max(step["live_bytes"] for step in plan["timeline"]) == plan["peak_bytes"]
+    human = subprocess.run([edgeq_cmd, "inspect", str(model), "--plan"], capture_output=True, text=True,
+                           check=True, timeout=120).stdout
+    assert "in-place" in human.lower() or "inplace" in human.lower()

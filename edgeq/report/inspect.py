@@ -46,7 +46,7 @@ def _shape_of(sg: Subgraph, i: int) -> list[int] | None:
     return None if i < 0 else list(sg.tensors[i].shape)
 
 
-def build_report(model: Model, *, arena: ArenaResult | None = None) -> dict[str, Any]:
+def build_report(model: Model, *, arena: ArenaResult | None = None, plan: bool = False) -> dict[str, Any]:
     """The inspect report of ``model`` as a JSON-ready dict.
 
     ``arena`` is the result of :func:`edgeq.model.arena.measure_tflm_arena` (None: not
@@ -109,7 +109,8 @@ def build_report(model: Model, *, arena: ArenaResult | None = None) -> dict[str,
         "tflm_arena_tail_bytes": arena.tail_bytes,
         "tflm_arena_error": arena.reason,
         "unsupported": unsupported,
-        "arena_plan": arena_plan(model) if not unsupported["native"] else None,
+        # The plan searches in-place subsets (about a second for person_detect): on request only.
+        "arena_plan": arena_plan(model) if plan and not unsupported["native"] else None,
     }
 
 
@@ -119,9 +120,11 @@ def arena_plan(model: Model) -> dict[str, Any] | None:
     cannot run the model)."""
     from edgeq.codegen.native import emit
 
+    from edgeq.errors import EdgeqError
+
     try:
         mp = emit.plan_model(model)
-    except Exception:  # noqa: BLE001 - a report never fails on the plan
+    except EdgeqError:  # e.g. a constant type edgeq-micro cannot hold: no plan to show
         return None
     mem = mp.mem
     timeline = []
