@@ -10,6 +10,9 @@ For each fixture model and each model in tests/models/ (or the paths given):
 * TFLM arena: the tflite-micro interpreter's ``print_allocations`` total on this host
   (64-bit pointers; the 32-bit target uses a little less), parsed from its C-level stderr
   in a subprocess;
+* TFLM 32-bit: with a TFLM tree in ``EDGEQ_TFLM_DIR``, the TFLM application runs once on
+  mps2-an386 under QEMU and reports ``MicroInterpreter::arena_used_bytes()`` (the figure
+  the memory goal is stated against); "n/a" without a tree;
 * code+weights: text + rodata of the generated model and its kernels, compiled with
   ``arm-none-eabi-gcc -O2`` for Cortex-M4 when /usr/bin/arm-none-eabi-gcc exists (else the
   host gcc -O2), next to the .tflite flatbuffer size.
@@ -106,6 +109,17 @@ def code_bytes(files: dict[str, str]) -> tuple[int, int, str]:
     return model, kernels, Path(cc[0]).name
 
 
+def tflm_target_arena(path: Path, board: str = "mps2-an386") -> int | None:
+    """TFLM's ``arena_used_bytes()`` on the 32-bit board (None without EDGEQ_TFLM_DIR)."""
+    import os
+
+    if not os.environ.get("EDGEQ_TFLM_DIR"):
+        return None
+    from edgeq.harness import measure
+
+    return measure.bench(path, board, runtime="tflm").arena_used_bytes
+
+
 def main(argv: list[str]) -> int:
     import argparse
 
@@ -126,7 +140,7 @@ def main(argv: list[str]) -> int:
         tflm = tflm_arena(path)
         bad = unsupported_ops(model)
         if bad:
-            rows.append(f"| {path.name} | refused: {', '.join(n for _, n, _ in bad)} | | | | {tflm or '?'} | | | | {path.stat().st_size:,} | |")
+            rows.append(f"| {path.name} | refused: {', '.join(n for _, n, _ in bad)} | | | | {tflm or '?'} | | | | | {path.stat().st_size:,} | |")
             continue
         src = generate(model)
         io = sum(s.nbytes for s in (*src.inputs, *src.outputs))
@@ -135,17 +149,19 @@ def main(argv: list[str]) -> int:
         if args.plot and (path.stem == args.plot_model or plotted is None):
             plotted = (model, path, tflm)
         mcode, kcode, compiler = code_bytes(dict(src.files))
+        t32 = tflm_target_arena(path)
+        t32_text = f"{t32:,} ({src.arena_size / t32:.2f})" if t32 else "n/a"
         ratio = f"{src.arena_size / tflm:.2f}" if tflm else "?"
         ratio_io = f"{(src.arena_size + io) / tflm:.2f}" if tflm else "?"
         size = path.stat().st_size
         rows.append(
-            f"| {path.name} | {src.arena_size:,} | {ipb:,} | {lb:,} | {io:,} | {tflm:,} | {ratio} | {ratio_io} "
+            f"| {path.name} | {src.arena_size:,} | {ipb:,} | {lb:,} | {io:,} | {tflm:,} | {ratio} | {ratio_io} | {t32_text} "
             f"| {mcode + kcode:,} ({kcode:,} kernels) | {size:,} | {(mcode + kcode) / size:.2f} |"
         )
     print(f"edgeq arena vs TFLM (host interpreter total); code+weights = text+rodata ({compiler or 'n/a'} -O2)\n")
     print("| model | edgeq arena B | in-place bound B | bound w/o in-place B | I/O B (caller) | TFLM arena B | arena ratio | (arena+I/O) ratio "
-          "| code+weights B | .tflite B | code+weights / .tflite |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| TFLM 32-bit arena_used B (edgeq ratio) | code+weights B | .tflite B | code+weights / .tflite |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     if args.plot and plotted is not None:
         plot_timeline(plotted[0], plotted[1], args.plot, plotted[2])

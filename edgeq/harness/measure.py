@@ -66,6 +66,7 @@ class BenchResult:
     instructions_max: int | None = None
     stack_bytes: int = 0
     stack_used_bytes: int | None = None
+    arena_used_bytes: int | None = None  # TFLM runtime: the interpreter's arena_used_bytes() on the target
     other_ram_bytes: int = 0
     rodata_bytes: int = 0
     emulator: str | None = None
@@ -247,7 +248,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         bit_exact_vs_tflm=mismatched == 0, mismatched_outputs=mismatched,
         instruction_method=result.instruction_method, instruction_resolution=result.instruction_resolution,
         instructions_min=min(ins) if ins else None, instructions_max=max(ins) if ins else None,
-        stack_bytes=s.stack_bytes, stack_used_bytes=result.stack_used, other_ram_bytes=s.other_ram_bytes, rodata_bytes=s.rodata_bytes,
+        stack_bytes=s.stack_bytes, stack_used_bytes=result.stack_used, arena_used_bytes=result.arena_used, other_ram_bytes=s.other_ram_bytes, rodata_bytes=s.rodata_bytes,
         emulator=f"qemu-system-arm -M {target.qemu_machine}" if device is None else None,
         emulator_wall_s=round(result.wall_s, 3) if device is None else None,
         emulator_instructions_per_second=round(executed / result.wall_s) if executed and result.wall_s else None,

@@ -51,6 +51,7 @@ EXIT_HARDFAULT = 3
 EXIT_UNEXPECTED_EXCEPTION = 4
 BEGIN, END = "edgeq_bench_begin", "edgeq_bench_end"
 _STACK_USED = re.compile(r"m-edgeq-stack-used-\[(\d+)\]")
+_ARENA_USED = re.compile(r"m-edgeq-arena-used-\[(\d+)\]")
 DEFAULT_SAMPLE_TIMEOUT = 60.0  # seconds without a finished sample before a run is called hung
 
 
@@ -106,6 +107,7 @@ class RunResult:
     wall_s: float
     total_instructions: int | None  # every instruction QEMU executed (plugin only)
     stack_used: int | None = None  # bytes: high-water mark of the painted stack
+    arena_used: int | None = None  # bytes the runtime reports using (TFLM: arena_used_bytes())
     cycles_estimate: int | None = None  # all inferences together (edgeq.harness.cycles)
     cycle_model: str | None = None
 
@@ -351,6 +353,7 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
                      instruction_resolution=resolution, marker_overhead=overhead,
                      status=tuple(int(s) for s in status), wall_s=wall, total_instructions=total,
                      stack_used=stack_used, cycles_estimate=est[0] if est else None,
+                     arena_used=int(m.group(1)) if (m := _ARENA_USED.search(uart)) else None,
                      cycle_model=est[1].name if est else None)
 
 
