@@ -7,7 +7,7 @@ import sys
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
-    Arg, KernelCall, activation_range, check_activation, check_io, f32, fields,
+    Arg, KernelCall, activation_range, broadcast_shape, check_activation, check_io, f32, fields,
     quantize_multiplier,
 )
 
@@ -15,17 +15,6 @@ OPS = ("ADD",)
 SOURCE = "add.c"
 MAX_DIMS = 6
 LEFT_SHIFT = 20  # int8 headroom TFLM uses before rescaling both inputs
-
-
-def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for x, y in zip(a, b):
-        if x != y and x != 1 and y != 1:
-            return None
-        out.append(max(x, y))
-    return tuple(out)
 
 
 def _multipliers(s1: float, s2: float, so: float, left_shift: int = LEFT_SHIFT):
@@ -42,7 +31,7 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     if reason:
         return reason
     a, b, y = (sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0]))
-    shape = _broadcast_shape(a.shape, b.shape)
+    shape = broadcast_shape(a.shape, b.shape)
     if shape is None or tuple(shape) != tuple(y.shape) and _prod(shape) != y.num_elements:
         return f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast"
     if a.shape != b.shape and len(_iteration(a.shape, b.shape)[0]) > MAX_DIMS:
@@ -110,7 +99,7 @@ def _left_shift(y) -> int:
 
 def _iteration(a: tuple[int, ...], b: tuple[int, ...]):
     """Output shape and per-input element strides (0 where broadcast), unit dims dropped."""
-    shape = _broadcast_shape(a, b)
+    shape = broadcast_shape(a, b)
     st1, st2 = _strides(a, shape), _strides(b, shape)
     keep = [i for i, d in enumerate(shape) if d != 1] or [len(shape) - 1]
     return (tuple(shape[i] for i in keep), tuple(st1[i] for i in keep), tuple(st2[i] for i in keep))
