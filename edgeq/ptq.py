@@ -220,6 +220,46 @@ def find_float_ops(model: Model, mode: str = "int8") -> list[FloatOp]:
     return found or boundary
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """A converter's output and the checks made on it (shared by PTQ and QAT export)."""
+
+    flatbuffer: bytes
+    float_ops: tuple[FloatOp, ...]
+    op_counts: tuple[tuple[str, int], ...]  # (op name, count)
+    input_quant: tuple[float, int]  # (scale, zero point) of input 0
+    output_quant: tuple[float, int]
+
+
+def convert_checked(converter: Any, *, mode: str, allow_float: bool, label: str, advice: str) -> Conversion:
+    """Run ``converter`` and check the result is fully integer for ``mode``.
+
+    A converter failure or (unless ``allow_float``) a float op raises one line:
+    ``"{label} is not fully integer: <ops> ({advice})"``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            flatbuffer = converter.convert()
+        except Exception as exc:
+            msg = " ".join(str(exc).split())[:300] or type(exc).__name__
+            raise EdgeqError(f"the TFLite converter failed: {msg}") from None
+    ir = read_model(flatbuffer)
+    float_ops = find_float_ops(ir, mode)
+    if float_ops and not allow_float:
+        listed = "; ".join(f.describe() for f in float_ops)
+        raise NotFullyIntegerError(f"{label} is not fully integer: {listed} ({advice})")
+    counts: dict[str, int] = {}
+    for op in ir.main.operators:
+        counts[op.name] = counts.get(op.name, 0) + 1
+
+    def qp(index: int) -> tuple[float, int]:
+        q = ir.main.tensors[index].quant
+        return (q.scale[0], q.zero_point[0]) if q else (0.0, 0)
+
+    return Conversion(flatbuffer, tuple(float_ops), tuple(counts.items()),
+                      qp(ir.main.inputs[0]), qp(ir.main.outputs[0]))
+
+
 def quantize(
     model: Any,
     calib: np.ndarray | Sequence[np.ndarray] | str | Path,
@@ -271,39 +311,21 @@ def quantize(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="edgeq-ptq-") as tmp:
         converter = make_converter(model, chosen, mode, Path(tmp))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                flatbuffer = converter.convert()
-            except Exception as exc:
-                msg = " ".join(str(exc).split())[:300] or type(exc).__name__
-                raise EdgeqError(f"the TFLite converter failed: {msg}") from None
-    seconds = time.perf_counter() - start
-
-    ir = read_model(flatbuffer)
-    float_ops = find_float_ops(ir, mode)
-    if float_ops and not allow_float:
-        listed = "; ".join(f.describe() for f in float_ops)
-        raise NotFullyIntegerError(
-            f"the converted model is not fully integer: {listed} (nothing written; pass --allow-float to keep it anyway)"
+        conv = convert_checked(
+            converter, mode=mode, allow_float=allow_float, label="the converted model",
+            advice="nothing written; pass --allow-float to keep it anyway",
         )
-    counts: dict[str, int] = {}
-    for op in ir.main.operators:
-        counts[op.name] = counts.get(op.name, 0) + 1
-
-    def qp(index: int) -> tuple[float, int]:
-        q = ir.main.tensors[index].quant
-        return (q.scale[0], q.zero_point[0]) if q else (0.0, 0)
-
+    seconds = time.perf_counter() - start
+    flatbuffer = conv.flatbuffer
     report = QuantizeReport(
         mode=mode,
         samples=chosen[0].shape[0],
         int8_bytes=len(flatbuffer),
         seconds=seconds,
-        float_ops=tuple(float_ops),
-        op_counts=tuple(counts.items()),
-        input_quant=qp(ir.main.inputs[0]),
-        output_quant=qp(ir.main.outputs[0]),
+        float_ops=conv.float_ops,
+        op_counts=conv.op_counts,
+        input_quant=conv.input_quant,
+        output_quant=conv.output_quant,
     )
     log.info("quantized (%s) in %.1f s: %d bytes", mode, seconds, len(flatbuffer))
     return flatbuffer, report

@@ -66,14 +66,13 @@ import logging
 import os
 import tempfile
 import time
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from edgeq.errors import DataError, EdgeqError, InputFileError, NotFullyIntegerError
+from edgeq.errors import DataError, EdgeqError, InputFileError
 from edgeq.fileio import write_atomic
 from edgeq.harness.npzio import read_npz
 
@@ -781,7 +780,6 @@ def convert(qat_model: Any, *, allow_float: bool = False) -> tuple[bytes, QatExp
     import tensorflow as tf
 
     from edgeq import ptq
-    from edgeq.model.reader import read_model
 
     if _is_tf_keras(qat_model):
         return _convert_tfkeras(qat_model, allow_float)
@@ -801,32 +799,14 @@ def convert(qat_model: Any, *, allow_float: bool = False) -> tuple[bytes, QatExp
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                flatbuffer = converter.convert()
-            except Exception as exc:
-                msg = " ".join(str(exc).split())[:300] or type(exc).__name__
-                raise EdgeqError(f"the TFLite converter failed: {msg}") from None
+        conv = ptq.convert_checked(converter, mode="int8", allow_float=allow_float,
+                                   label="the converted QAT model", advice="nothing written")
     seconds = time.perf_counter() - start
-    ir = read_model(flatbuffer)
-    float_ops = ptq.find_float_ops(ir, "int8")
-    if float_ops and not allow_float:
-        listed = "; ".join(f.describe() for f in float_ops)
-        raise NotFullyIntegerError(f"the converted QAT model is not fully integer: {listed} (nothing written)")
-    counts: dict[str, int] = {}
-    for op in ir.main.operators:
-        counts[op.name] = counts.get(op.name, 0) + 1
-
-    def qp(index: int) -> tuple[float, int]:
-        q = ir.main.tensors[index].quant
-        return (q.scale[0], q.zero_point[0]) if q else (0.0, 0)
-
     report = QatExportReport(
-        path=None, int8_bytes=len(flatbuffer), seconds=seconds, float_ops=tuple(float_ops),
-        op_counts=tuple(counts.items()), input_quant=qp(ir.main.inputs[0]), output_quant=qp(ir.main.outputs[0]),
+        path=None, int8_bytes=len(conv.flatbuffer), seconds=seconds, float_ops=conv.float_ops,
+        op_counts=conv.op_counts, input_quant=conv.input_quant, output_quant=conv.output_quant,
     )
-    return flatbuffer, report
+    return conv.flatbuffer, report
 
 
 def export(qat_model: Any, path: str | Path, *, allow_float: bool = False) -> QatExportReport:
@@ -846,7 +826,7 @@ def export(qat_model: Any, path: str | Path, *, allow_float: bool = False) -> Qa
     flatbuffer, report = convert(qat_model, allow_float=allow_float)
     write_atomic(path, flatbuffer)
     log.info("wrote %s (%d bytes, %.1f s)", path, len(flatbuffer), report.seconds)
-    return QatExportReport(path, *[getattr(report, f) for f in ("int8_bytes", "seconds", "float_ops", "op_counts", "input_quant", "output_quant")])
+    return replace(report, path=path)
 
 
 # --------------------------------------------------------------------------------------
@@ -994,31 +974,15 @@ def _convert_tfkeras(model: Any, allow_float: bool) -> tuple[bytes, QatExportRep
     import tensorflow as tf
 
     from edgeq import ptq
-    from edgeq.model.reader import read_model
 
     start = time.perf_counter()
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            flatbuffer = converter.convert()
-        except Exception as exc:
-            msg = " ".join(str(exc).split())[:300] or type(exc).__name__
-            raise EdgeqError(f"the TFLite converter failed: {msg}") from None
-    ir = read_model(flatbuffer)
-    float_ops = ptq.find_float_ops(ir, "int8")
-    if float_ops and not allow_float:
-        listed = "; ".join(f.describe() for f in float_ops)
-        raise NotFullyIntegerError(f"the converted QAT model is not fully integer: {listed} (nothing written)")
-    counts: dict[str, int] = {}
-    for op in ir.main.operators:
-        counts[op.name] = counts.get(op.name, 0) + 1
-    q_in, q_out = ir.main.tensors[ir.main.inputs[0]].quant, ir.main.tensors[ir.main.outputs[0]].quant
-    return flatbuffer, QatExportReport(
-        None, len(flatbuffer), time.perf_counter() - start, tuple(float_ops), tuple(counts.items()),
-        (q_in.scale[0], q_in.zero_point[0]) if q_in else (0.0, 0),
-        (q_out.scale[0], q_out.zero_point[0]) if q_out else (0.0, 0),
+    conv = ptq.convert_checked(converter, mode="int8", allow_float=allow_float,
+                               label="the converted QAT model", advice="nothing written")
+    return conv.flatbuffer, QatExportReport(
+        None, len(conv.flatbuffer), time.perf_counter() - start, conv.float_ops, conv.op_counts,
+        conv.input_quant, conv.output_quant,
     )
