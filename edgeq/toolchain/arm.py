@@ -236,12 +236,6 @@ class Firmware:
     diag: bool = False
 
 
-def _templates_dir() -> Path:
-    from edgeq.codegen.native.emit import templates_dir
-
-    return templates_dir()
-
-
 def _cache_dir() -> Path:
     from edgeq.toolchain.host import cache_dir
 
@@ -268,16 +262,13 @@ def layout_bytes(layout) -> int:
 def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
     """Every file of the firmware for ``sources`` (:class:`NativeSources`) on ``target``:
     the generated model, the rendered app and linker script, the board support."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     from edgeq import __version__ as version
+    from edgeq.codegen.templates import render, templates_dir
 
-    tdir = _templates_dir()
+    tdir = templates_dir()
     board_dir = tdir / "boards" / target.family
     if not board_dir.is_dir():
         raise TargetError(f"no board support for family {target.family!r} in {tdir / 'boards'}")
-    env = Environment(loader=FileSystemLoader([str(tdir / "app"), str(board_dir)]), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     from edgeq.codegen.native.emit import CTYPES
     from edgeq.ops._common import c_float
 
@@ -296,10 +287,10 @@ def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
            "out_bytes": layout_bytes(io_layout(sources.outputs)), "diag": diag,
            "runtime_name": sources.runtime_name, "has_init": sources.has_init}
     files = dict(sources.files)
-    files["main.c"] = env.get_template("main.c.j2").render(ctx)
-    files["board.ld"] = env.get_template(f"{target.family}.ld.j2").render(
-        board=target.name, flash_origin=target.flash.origin, flash_size=target.flash.size,
-        ram_origin=target.ram.origin, ram_size=target.ram.size, stack_size=target.stack_size)
+    files["main.c"] = render("app/main.c.j2", ctx)
+    files["board.ld"] = render(f"boards/{target.family}/{target.family}.ld.j2", {
+        "board": target.name, "flash_origin": target.flash.origin, "flash_size": target.flash.size,
+        "ram_origin": target.ram.origin, "ram_size": target.ram.size, "stack_size": target.stack_size})
     for p in sorted(board_dir.iterdir()):
         if p.suffix in (".c", ".h"):
             files[p.name] = p.read_text()

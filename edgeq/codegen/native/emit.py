@@ -31,6 +31,7 @@ from edgeq.model.ir import NUMPY_DTYPES, Model, Subgraph, Tensor
 from edgeq.ops import REGISTRY, native_support
 from edgeq.ops._common import Alias, KernelCall, c_float
 from edgeq.codegen.native import planner
+from edgeq.codegen.templates import render, templates_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,6 @@ CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "in
           "INT64": "int64_t"}
 HEADERS = ("edgeq_micro.h", "edgeq_fixedpoint.h")
 IO_TYPES = ("INT8", "INT16", "FLOAT32")
-
-
-def templates_dir() -> Path:
-    """The ``firmware_templates`` folder (repository checkout or installed package)."""
-    here = Path(__file__).resolve().parents[3] / "firmware_templates"
-    if (here / "runtime").is_dir():
-        return here
-    from importlib import resources
-
-    return Path(str(resources.files("edgeq.firmware_templates")))
 
 
 @dataclass(frozen=True)
@@ -273,10 +264,6 @@ def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inpla
 def generate(model: Model, *, variants: Mapping[str, str] | None = None,
              section: str | None = None) -> NativeSources:
     """Generate the edgeq-micro sources for ``model`` (raises UnsupportedOpError first)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    from edgeq import __version__ as version
-
     check_supported(model)
     variants = dict(variants or {})
     sg = model.main
@@ -354,12 +341,9 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         "constants": const_ctx, "ops": ops_ctx, "copies": copies,
         "num_views": len(aliases), "weight_bytes": weight_bytes, "section": section or "",
     }
-    env = Environment(loader=FileSystemLoader(str(tdir / "codegen")), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)
     files: dict[str, str] = {
-        "edgeq_model.h": env.get_template("edgeq_model.h.j2").render(ctx),
-        "edgeq_model.c": env.get_template("edgeq_model.c.j2").render(ctx),
+        "edgeq_model.h": render("codegen/edgeq_model.h.j2", ctx),
+        "edgeq_model.c": render("codegen/edgeq_model.c.j2", ctx),
     }
     for src in HEADERS + tuple(sorted({o["source"] for o in ops_ctx})):
         # a variant may be a file of runtime/ or a path to a .c file elsewhere
@@ -374,9 +358,5 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
 
 def render_host_main(sources: NativeSources) -> str:
     """The host runner's main.c for these sources (see ``firmware_templates/codegen/host_main.c.j2``)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(str(templates_dir() / "codegen")), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return env.get_template("host_main.c.j2").render(
-        input_bytes=[s.nbytes for s in sources.inputs], output_bytes=[s.nbytes for s in sources.outputs])
+    return render("codegen/host_main.c.j2", {"input_bytes": [s.nbytes for s in sources.inputs],
+                                             "output_bytes": [s.nbytes for s in sources.outputs]})
