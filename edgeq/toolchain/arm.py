@@ -14,17 +14,16 @@ Size figures come from ``arm-none-eabi-size -A`` (one line a section) and the ma
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from edgeq.errors import MissingToolError, ModelTooBigError, TargetError
+from edgeq.toolchain.buildcache import cached_build, content_key
 
 log = logging.getLogger(__name__)
 
@@ -236,12 +235,6 @@ class Firmware:
     diag: bool = False
 
 
-def _cache_dir() -> Path:
-    from edgeq.toolchain.host import cache_dir
-
-    return cache_dir() / "arm"
-
-
 def io_layout(specs) -> tuple[tuple[int, int], ...]:
     """``(offset, nbytes)`` of each input (or output) in the firmware's one I/O buffer: in
     order, each 16-byte aligned (one tensor: offset 0, no padding). The protocol's ``db``
@@ -327,58 +320,43 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
     cmd_flags = [*target.cpu_flags, *CFLAGS, *board_defs]
     cxx_flags = [*target.cpu_flags, *CXXFLAGS, *board_defs]
     libs = [*sources.libraries, *LIBS]
-    h = hashlib.sha256("\0".join([BUILD_SCHEME, gcc, *cmd_flags, *cxx_flags, *extra, *LDFLAGS, *libs]).encode())
-    for lib in sources.libraries:  # a rebuilt library must relink
-        st = Path(lib).stat()
-        h.update(f"\0L{lib}:{st.st_size}:{st.st_mtime_ns}".encode())
-    for name in sorted(files):
-        h.update(b"\0F" + name.encode() + b"\0" + files[name].encode())
-    key = h.hexdigest()[:24]
-    final = _cache_dir() / key
+    # a rebuilt library must relink: its size and time are part of the key
+    lib_stamps = [f"L{lib}:{Path(lib).stat().st_size}:{Path(lib).stat().st_mtime_ns}" for lib in sources.libraries]
+    key = content_key([BUILD_SCHEME, gcc, *cmd_flags, *cxx_flags, *extra, *LDFLAGS, *libs, *lib_stamps], files)
+
+    def build(work: Path) -> None:
+        cfiles = sorted(n for n in files if n.endswith(".c"))
+        ccfiles = sorted(n for n in files if n.endswith(".cc"))
+        log.info("compiling %d C and %d C++ files for %s", len(cfiles), len(ccfiles), target.name)
+        # compile (one call a language, objects named after their sources for the map), then link
+        proc = subprocess.run([gcc, *cmd_flags, "-I.", *extra, "-c", *cfiles], cwd=work, capture_output=True, text=True)
+        if proc.returncode == 0 and ccfiles:
+            gxx = find_tool("g++") or gcc
+            proc = subprocess.run([gxx, *cxx_flags, "-I.", *extra, "-c", *ccfiles], cwd=work,
+                                  capture_output=True, text=True)
+        if proc.returncode == 0:
+            warnings = proc.stderr
+            linker = (find_tool("g++") or gcc) if ccfiles else gcc
+            objects = [c.rsplit(".", 1)[0] + ".o" for c in (*cfiles, *ccfiles)]
+            proc = subprocess.run([linker, *target.cpu_flags, *LDFLAGS, "-T", "board.ld", "-Wl,-Map=firmware.map",
+                                   "-o", "firmware.elf", *objects, *libs],
+                                  cwd=work, capture_output=True, text=True)
+            proc.stderr = warnings + proc.stderr
+        if proc.returncode != 0:
+            over = _overflow_message(proc.stderr)
+            if over:
+                raise ModelTooBigError(f"{sources.model_name} does not fit {target.name}: {over} "
+                                       f"(flash {target.flash.size} B, RAM {target.ram.size} B)")
+            log.debug("firmware build output:\n%s", proc.stderr)
+            lines = proc.stderr.splitlines()
+            first = next((ln for ln in lines if "error" in ln and not ln.startswith("collect2")),
+                         next((ln for ln in lines if "undefined reference" in ln), proc.stderr.strip()[-300:]))
+            raise TargetError(f"firmware build for {target.name} failed: {first}")
+        if proc.stderr.strip():
+            log.debug("arm-none-eabi-gcc warnings:\n%s", proc.stderr)
+
+    final = cached_build("arm", key, files, "firmware.elf", build)
     elf, map_file = final / "firmware.elf", final / "firmware.map"
-    if not elf.is_file():
-        final.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
-        try:
-            for name, text in files.items():
-                (work / name).write_text(text)
-            cfiles = sorted(n for n in files if n.endswith(".c"))
-            ccfiles = sorted(n for n in files if n.endswith(".cc"))
-            log.info("compiling %d C and %d C++ files for %s", len(cfiles), len(ccfiles), target.name)
-            # compile (one call a language, objects named after their sources for the map), then link
-            proc = subprocess.run([gcc, *cmd_flags, "-I.", *extra, "-c", *cfiles], cwd=work, capture_output=True, text=True)
-            if proc.returncode == 0 and ccfiles:
-                gxx = find_tool("g++") or gcc
-                proc = subprocess.run([gxx, *cxx_flags, "-I.", *extra, "-c", *ccfiles], cwd=work,
-                                      capture_output=True, text=True)
-            if proc.returncode == 0:
-                warnings = proc.stderr
-                linker = (find_tool("g++") or gcc) if ccfiles else gcc
-                objects = [c.rsplit(".", 1)[0] + ".o" for c in (*cfiles, *ccfiles)]
-                proc = subprocess.run([linker, *target.cpu_flags, *LDFLAGS, "-T", "board.ld", "-Wl,-Map=firmware.map",
-                                       "-o", "firmware.elf", *objects, *libs],
-                                      cwd=work, capture_output=True, text=True)
-                proc.stderr = warnings + proc.stderr
-            if proc.returncode != 0:
-                over = _overflow_message(proc.stderr)
-                if over:
-                    raise ModelTooBigError(f"{sources.model_name} does not fit {target.name}: {over} "
-                                           f"(flash {target.flash.size} B, RAM {target.ram.size} B)")
-                log.debug("firmware build output:\n%s", proc.stderr)
-                lines = proc.stderr.splitlines()
-                first = next((ln for ln in lines if "error" in ln and not ln.startswith("collect2")),
-                             next((ln for ln in lines if "undefined reference" in ln), proc.stderr.strip()[-300:]))
-                raise TargetError(f"firmware build for {target.name} failed: {first}")
-            if proc.stderr.strip():
-                log.debug("arm-none-eabi-gcc warnings:\n%s", proc.stderr)
-            try:
-                work.rename(final)
-            except OSError:
-                shutil.rmtree(work, ignore_errors=True)  # a concurrent build won: use it
-            work = None
-        finally:
-            if work is not None:
-                shutil.rmtree(work, ignore_errors=True)
     size_text = subprocess.run([find_tool("size"), "-A", "-d", str(elf)], capture_output=True, text=True,
                                check=True).stdout
     report = size_report(parse_size_a(size_text), parse_map(map_file.read_text()))

@@ -72,7 +72,7 @@ def available(target=None) -> str | None:
 def plugin_path() -> Path | None:
     """The instruction-counting plugin: $EDGEQ_QEMU_PLUGIN, else the one scripts/setup.sh
     built into the checkout's .cache/qemu-plugin/, else $EDGEQ_CACHE/qemu-plugin/."""
-    from edgeq.toolchain.host import cache_dir
+    from edgeq.toolchain.buildcache import cache_dir
 
     env = os.environ.get("EDGEQ_QEMU_PLUGIN")
     if env:
