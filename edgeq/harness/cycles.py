@@ -2,24 +2,47 @@
 measurement: QEMU executes instructions, it does not time them).
 
 Input: the blocks the QEMU plugin saw inside the inference spans, each with its execution
-count and the disassembly of its instructions (``blocks=`` file of
+count, how often it fell through to the next address (its closing conditional branch not
+taken) and the disassembly of its instructions (``blocks=`` file of
 ``scripts/qemu_plugin/edgeq_insn.c``). Each block's cost is computed once from the core's
-instruction timing table and multiplied by its count.
+timing rules and multiplied by its count; taken branches add their refill per taken time.
 
-Timings (Arm Cortex-M4 TRM, "Processor instruction timings"; Cortex-M3 TRM for the M3),
-zero-wait-state memory:
-* data processing, MUL/MLA (M4), the DSP and saturating instructions, IT: 1 cycle;
-* LDR/STR (byte, half, word, single register): 2 cycles, 1 when immediately followed by
-  another single load/store (address and data phases pipeline); LDRD/STRD 3; LDM/STM,
-  PUSH/POP, VLDM/VSTM/VPUSH/VPOP: 1 + N registers;
-* branches: taken 1 + P with P = 2 (the TRM gives P = 1..3, by target alignment and width),
-  not taken 1. A conditional branch is taken when it jumps backwards (a loop) and not taken
-  when it jumps forwards: the blocks carry counts, not outcomes. POP {..., pc} and
-  LDR pc: + P; BX/BLX/BL/B: 1 + P;
-* SDIV/UDIV: 7 (the TRM's 2..12, by operand size: the middle);
-* FPU (M4F): VADD/VSUB/VMUL/VCVT/VMOV/VCMP 1, VMLA/VMLS/VFMA/VFMS/VNMLA 3, VDIV/VSQRT 14,
-  VLDR/VSTR 2;
-* Cortex-M3 differences: MLA/MLS 2, SMULL/UMULL 4, SMLAL/UMLAL 5 (middle of the TRM ranges).
+The model (Arm Cortex-M4 TRM, "Instruction set summary" cycle table and "Load/store
+timings"; the Cortex-M3 TRM, where the two differ), zero-wait-state memory, one
+instruction at a time in program order:
+
+* data processing, MUL/MLA and the long multiplies (M4), DSP and saturating instructions,
+  IT, MOVW/MOVT: 1 cycle; SDIV/UDIV: 7 (the TRM's 2..12 by operand size: the middle);
+* single loads (LDR, LDRB/H/SB/SH, LDREX, with an immediate or register offset): 2;
+  a load or store right after such a load costs 1 less, unless its address uses the
+  register the load wrote (TRM: "LDR R0,[R1]; LDR R1,[R2]" takes 3, the second load's
+  address does not depend on the first);
+* single stores: 1 with an immediate offset (the data phase overlaps the next instruction
+  through the write buffer), 2 with a register offset (1 after a load, as above); nothing
+  pipelines into the instruction after a store;
+* a load or store with base update (``[Rn], #imm`` or ``[Rn, #imm]!``): 2 for a load, 1
+  for a store with an immediate, never pipelined with its neighbours;
+* LDRD/STRD: 3, never pipelined; LDM/STM/PUSH/POP and VLDM/VSTM/VPUSH/VPOP: 1 + N
+  registers;
+* a load or store whose address register was written by the instruction just before it
+  (a data-processing result: there is no forwarding path to the address generator): +1;
+* branches: taken 1 + P, not taken 1, with P = 2 (the TRM gives P = 1..3 by target
+  alignment, width and speculation). A conditional branch closing a block is taken as
+  often as the block did not fall through (the plugin counts both); without those counts
+  a backward conditional branch is taken and a forward one not. B/BL/BX/BLX: 1 + P;
+  POP/LDM with PC: 1 + N + P; LDR PC: 2 + P; TBB/TBH: 2 + P; MOV/ADD to PC: 1 + P;
+* FPU (M4F): VADD/VSUB/VMUL/VCVT/VMOV/VCMP 1, VMLA/VMLS/VFMA/VFMS/VNMLA/VNMLS 3,
+  VDIV/VSQRT 14, VLDR/VSTR 2;
+* Cortex-M3: MLA/MLS 2, SMULL/UMULL 4, SMLAL/UMLAL 5 (middles of the TRM's ranges; the
+  M3 ends long multiplies early on small operands).
+
+Not modelled: wait states and bus contention (flash at speed, no caches), the TRM's
+"a base-update load takes 1 cycle when the next instruction reads no register", the
+possible extra cycle of PC-relative loads, and interrupts.
+
+``tests/test_cycle_model.py`` checks the model end to end against hand-counted TRM
+arithmetic on microbenchmarks run under QEMU (a MAC loop, load-use chains, store/load
+pairs, a branchy loop, a table branch).
 """
 
 from __future__ import annotations
@@ -30,14 +53,24 @@ from pathlib import Path
 
 P = 2  # pipeline refill after a taken branch (TRM: 1..3)
 
-_COND = "eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le"
-_BRANCH = re.compile(rf"^(b|bl|blx|bx)({_COND})?$")
+_COND = ("eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le")
+_BRANCH = re.compile(rf"^(b|bl|blx|bx)({'|'.join(_COND)})?$")
 _SINGLE_LS = re.compile(r"^(ldr|str)(b|h|sb|sh|ex|exb|exh|t|bt|ht|sbt|sht)?$")
+_MULTI_LS = ("pop", "push", "ldm", "ldmia", "ldmdb", "ldmfd", "ldmea", "stm", "stmia", "stmdb", "stmfd",
+             "stmea")
+_VMULTI_LS = ("vpush", "vpop", "vldm", "vstm", "vldmia", "vstmia", "vldmdb", "vstmdb")
+_NO_DEST = ("cmp", "cmn", "tst", "teq", "it", "nop", "msr", "dmb", "dsb", "isb", "wfi", "wfe", "sev", "bkpt",
+            "svc", "cpsie", "cpsid", "tbb", "tbh", "cbz", "cbnz", "vcmp", "vcmpe")
+_TWO_DESTS = ("smull", "umull", "smlal", "umlal", "smlalbb", "smlalbt", "smlaltb", "smlaltt", "smlald",
+              "smlaldx", "smlsld", "smlsldx", "umaal")
+_REG_ALIAS = {"sb": "r9", "sl": "r10", "fp": "r11", "ip": "r12", "r13": "sp", "r14": "lr", "r15": "pc"}
+_REG = re.compile(r"\b(r1[0-5]|r[0-9]|sp|lr|pc|sb|sl|fp|ip)\b")
 
 
 @dataclass(frozen=True)
 class CycleModel:
-    """A core's timing table: name and the per-mnemonic exceptions to 1 cycle."""
+    """A core's timing table: name and the per-mnemonic exceptions to 1 cycle (the load,
+    store and branch rules above are shared)."""
 
     name: str
     description: str
@@ -49,11 +82,11 @@ class CycleModel:
 
 _M4 = (("sdiv", 7), ("udiv", 7), ("vmla", 3), ("vmls", 3), ("vnmla", 3), ("vnmls", 3), ("vfma", 3),
        ("vfms", 3), ("vfnma", 3), ("vfnms", 3), ("vdiv", 14), ("vsqrt", 14), ("vldr", 2), ("vstr", 2))
+_DESC = ("{core} TRM instruction and load/store timings, zero wait states, taken branch 1+P (P={p}), "
+         "branch outcomes counted by the plugin")
 MODELS = {
-    "cortex-m4": CycleModel("cortex-m4-trm", "Cortex-M4 TRM instruction timings, zero wait states, taken branch 1+P "
-                            f"(P={P}), backward conditional branches taken", _M4),
-    "cortex-m3": CycleModel("cortex-m3-trm", "Cortex-M3 TRM instruction timings, zero wait states, taken branch 1+P "
-                            f"(P={P}), backward conditional branches taken",
+    "cortex-m4": CycleModel("cortex-m4-trm", _DESC.format(core="Cortex-M4", p=P), _M4),
+    "cortex-m3": CycleModel("cortex-m3-trm", _DESC.format(core="Cortex-M3", p=P),
                             (("sdiv", 7), ("udiv", 7), ("mla", 2), ("mls", 2), ("smull", 4), ("umull", 4),
                              ("smlal", 5), ("umlal", 5))),
 }
@@ -71,35 +104,58 @@ class Block:
     pc: int
     count: int
     insns: tuple[Insn, ...]
+    fall: int | None = None  # times the block fell through to the next address (None: unknown)
 
 
 def parse_blocks(text: str) -> list[Block]:
-    """Parse the plugin's blocks file: ``b PC N COUNT`` then N ``i ADDR MNEMONIC OPERANDS``."""
+    """Parse the plugin's blocks file: ``b PC N COUNT [FALL]`` then N ``i ADDR MNEMONIC OPERANDS``."""
     blocks: list[Block] = []
-    cur: tuple[int, int, int] | None = None
+    cur: tuple[int, int, int | None] | None = None
     insns: list[Insn] = []
 
     def flush():
         if cur is not None:
-            blocks.append(Block(cur[0], cur[2], tuple(insns)))
+            blocks.append(Block(cur[0], cur[1], tuple(insns), cur[2]))
 
     for line in text.splitlines():
         if line.startswith("b "):
             flush()
-            _, pc, n, count = line.split()
-            cur, insns = (int(pc, 16), int(n), int(count)), []
+            fields = line.split()
+            cur = (int(fields[1], 16), int(fields[3]), int(fields[4]) if len(fields) > 4 else None)
+            insns = []
         elif line.startswith("i ") and cur is not None:
             parts = line[2:].split(None, 2)
             mnem = parts[1].lower() if len(parts) > 1 else ""
             for q in (".w", ".n"):
                 if mnem.endswith(q):
                     mnem = mnem[: -len(q)]
-            insns.append(Insn(int(parts[0], 16), mnem, parts[2] if len(parts) > 2 else ""))
+            insns.append(Insn(int(parts[0], 16), mnem, parts[2].lower() if len(parts) > 2 else ""))
     flush()
     return blocks
 
 
-def _regs(operands: str) -> int:
+# ---- reading one instruction ----------------------------------------------------------
+
+
+def _base(insn: Insn, table: dict[str, int]) -> str:
+    """The mnemonic without a data-type suffix (``vmla.f32``) or an IT condition
+    (``ldrne``): a conditional instruction issues, and costs, whether or not it passes."""
+    m = insn.mnemonic.split(".")[0]
+    if _BRANCH.match(m) or m in table or m in ("cbz", "cbnz"):
+        return m
+    if m[-2:] in _COND and len(m) > 2:
+        plain = m[:-2]
+        if (_SINGLE_LS.match(plain) or plain in table or plain in _MULTI_LS or plain in _VMULTI_LS
+                or plain in ("ldrd", "strd")):
+            return plain
+    return m
+
+
+def _regs(text: str) -> set[str]:
+    return {_REG_ALIAS.get(r, r) for r in _REG.findall(text)}
+
+
+def _reg_list_len(operands: str) -> int:
     m = re.search(r"\{([^}]*)\}", operands)
     if not m:
         return 1
@@ -111,41 +167,106 @@ def _regs(operands: str) -> int:
     return n
 
 
+def _address_regs(insn: Insn, base: str) -> set[str]:
+    """Registers a load/store uses to form its address."""
+    if base in ("push", "pop"):
+        return {"sp"}
+    if base in _MULTI_LS or base in _VMULTI_LS:
+        return _regs(insn.operands.split(",")[0].rstrip("!"))
+    m = re.search(r"\[([^\]]*)\]", insn.operands)
+    return _regs(m.group(1)) if m else set()
+
+
+def _written_regs(insn: Insn, base: str) -> set[str]:
+    """Core registers ``insn`` writes (its result registers; flags ignored)."""
+    ops = insn.operands
+    if _SINGLE_LS.match(base):
+        if base.startswith("str") and not base.startswith("strex"):
+            return set()
+        first = ops.split(",")[0]
+        return _regs(first)
+    if base == "ldrd":
+        return _regs(",".join(ops.split(",")[:2]))
+    if base in ("pop",) or base.startswith("ldm"):
+        m = re.search(r"\{([^}]*)\}", ops)
+        return _regs(m.group(1)) if m else set()
+    if base in ("push", "strd") or base.startswith(("stm", "v", "b")) or base in _NO_DEST:
+        return set()
+    parts = [p.strip() for p in ops.split(",")]
+    n = 2 if base in _TWO_DESTS else 1
+    return set().union(*(_regs(p) for p in parts[:n] if _REG.fullmatch(p)))
+
+
+def _register_offset(insn: Insn) -> bool:
+    """``[Rn, Rm{, lsl #k}]``: the address adds a register."""
+    m = re.search(r"\[([^\]]*)\]", insn.operands)
+    parts = [p.strip() for p in m.group(1).split(",")] if m else []
+    return len(parts) >= 2 and _REG.fullmatch(parts[1]) is not None
+
+
+def _kind(insn: Insn, base: str) -> str:
+    """load | store | load_wb | store_wb | pair | multi | branch | other."""
+    ops = insn.operands
+    if _SINGLE_LS.match(base):
+        wb = "]!" in ops or re.search(r"\],\s*#", ops) is not None
+        return ("load" if base.startswith("ldr") else "store") + ("_wb" if wb else "")
+    if base in ("ldrd", "strd"):
+        return "pair"
+    if base in _MULTI_LS or base in _VMULTI_LS:
+        return "multi"
+    if _BRANCH.match(base) or base in ("cbz", "cbnz", "tbb", "tbh"):
+        return "branch"
+    return "other"
+
+
+# ---- costs -----------------------------------------------------------------------------
+
+
+def _is_conditional_branch(insn: Insn) -> bool:
+    m = insn.mnemonic.split(".")[0]
+    b = _BRANCH.match(m)
+    return m in ("cbz", "cbnz") or (b is not None and b.group(2) is not None)
+
+
 def _branch_target(operands: str) -> int | None:
     m = re.search(r"#(0x[0-9a-f]+|\d+)", operands)
     return int(m.group(1), 0) if m else None
 
 
-def insn_cycles(insn: Insn, nxt: Insn | None, table: dict[str, int]) -> int:
-    """Cycles of one instruction (``nxt``: the next one in the block, for load pipelining)."""
-    m = insn.mnemonic
-    base = m.split(".")[0]
-    if not (_BRANCH.match(base) or base in table) and base[-2:] in _COND.split("|"):
-        # a conditional (IT block) form of a non-branch: costs as the plain one (it issues
-        # whether or not its condition passes)
-        plain = base[:-2]
-        if _SINGLE_LS.match(plain) or plain in table or plain in ("pop", "push", "ldm", "stm", "ldrd", "strd"):
-            base = plain
-    writes_pc = bool(re.match(r"^pc\b", insn.operands))
-    if _BRANCH.match(base) or base in ("cbz", "cbnz"):
-        conditional = base in ("cbz", "cbnz") or _BRANCH.match(base).group(2) is not None
-        if not conditional:
-            return 1 + P
-        target = _branch_target(insn.operands)
-        return 1 + P if target is not None and target <= insn.addr else 1
-    if base in ("pop", "ldm", "ldmia", "ldmdb", "ldmfd", "stm", "stmia", "stmdb", "stmfd", "push"):
-        n = _regs(insn.operands)
-        return 1 + n + (P if base.startswith(("pop", "ldm")) and "pc" in insn.operands else 0)
-    if base in ("vpush", "vpop", "vldm", "vstm", "vldmia", "vstmia", "vldmdb", "vstmdb"):
-        return 1 + _regs(insn.operands)
-    if base in ("ldrd", "strd"):
-        return 3
-    if _SINGLE_LS.match(base):
-        if base.startswith("ldr") and writes_pc:
+def insn_cycles(insn: Insn, prev: Insn | None, table: dict[str, int]) -> int:
+    """Cycles of one instruction given the one before it in the block, a conditional
+    branch counted not taken (the block adds P per taken time)."""
+    base = _base(insn, table)
+    kind = _kind(insn, base)
+    writes_pc = "pc" in _written_regs(insn, base) or bool(re.match(r"^pc\b", insn.operands))
+    if kind == "branch":
+        if base in ("tbb", "tbh"):
             return 2 + P
-        nb = nxt.mnemonic.split(".")[0] if nxt is not None else ""
-        pipelined = bool(_SINGLE_LS.match(nb) or (nb[-2:] in _COND.split("|") and _SINGLE_LS.match(nb[:-2])))
-        return 1 if pipelined else 2
+        return 1 if _is_conditional_branch(insn) else 1 + P
+    stall = 0
+    pipelined = False
+    if prev is not None and kind in ("load", "store", "load_wb", "store_wb", "pair", "multi"):
+        pbase = _base(prev, table)
+        pkind = _kind(prev, pbase)
+        addr = _address_regs(insn, base)
+        if pkind == "other" and not pbase.startswith("v") and _written_regs(prev, pbase) & addr:
+            stall = 1  # no forwarding path from a data-processing result to the address
+        if pkind == "load" and kind in ("load", "store") and not (_written_regs(prev, pbase) & addr) \
+                and "pc" not in _written_regs(prev, pbase):
+            pipelined = True
+    if kind in ("load", "load_wb"):
+        if writes_pc:
+            return 2 + P + stall
+        return (1 if pipelined and kind == "load" else 2) + stall
+    if kind in ("store", "store_wb"):
+        if kind == "store" and _register_offset(insn):
+            return (1 if pipelined else 2) + stall
+        return 1 + stall
+    if kind == "pair":
+        return 3 + stall
+    if kind == "multi":
+        loads_pc = (base == "pop" or base.startswith("ldm")) and "pc" in _written_regs(insn, base)
+        return 1 + _reg_list_len(insn.operands) + (P if loads_pc else 0) + stall
     if base in table:
         return table[base]
     if writes_pc and base in ("mov", "add"):
@@ -154,10 +275,27 @@ def insn_cycles(insn: Insn, nxt: Insn | None, table: dict[str, int]) -> int:
 
 
 def block_cycles(block: Block, model: CycleModel) -> int:
-    """Cycles of one execution of ``block``."""
+    """Cycles of one execution of ``block``, its closing conditional branch not taken."""
     table = model.table()
     ins = block.insns
-    return sum(insn_cycles(i, ins[k + 1] if k + 1 < len(ins) else None, table) for k, i in enumerate(ins))
+    return sum(insn_cycles(i, ins[k - 1] if k else None, table) for k, i in enumerate(ins))
+
+
+def taken(block: Block) -> int:
+    """How many of the block's executions took its closing conditional branch (0 when it
+    does not end in one)."""
+    if not block.insns or not _is_conditional_branch(block.insns[-1]):
+        return 0
+    if block.fall is not None:
+        return max(0, block.count - block.fall)
+    last = block.insns[-1]
+    target = _branch_target(last.operands)
+    return block.count if target is not None and target <= last.addr else 0
+
+
+def block_total(block: Block, model: CycleModel) -> int:
+    """Cycles of all the block's executions."""
+    return block_cycles(block, model) * block.count + P * taken(block)
 
 
 def estimate(blocks: list[Block], core: str) -> tuple[int, CycleModel] | None:
@@ -166,7 +304,7 @@ def estimate(blocks: list[Block], core: str) -> tuple[int, CycleModel] | None:
     model = MODELS.get(core)
     if model is None:
         return None
-    return sum(block_cycles(b, model) * b.count for b in blocks), model
+    return sum(block_total(b, model) for b in blocks), model
 
 
 def estimate_file(path: str | Path, core: str) -> tuple[int, CycleModel] | None:

@@ -256,12 +256,8 @@ def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
     """Every file of the firmware for ``sources`` (:class:`NativeSources`) on ``target``:
     the generated model, the rendered app and linker script, the board support."""
     from edgeq import __version__ as version
-    from edgeq.codegen.templates import render, templates_dir
+    from edgeq.codegen.templates import render
 
-    tdir = templates_dir()
-    board_dir = tdir / "boards" / target.family
-    if not board_dir.is_dir():
-        raise TargetError(f"no board support for family {target.family!r} in {tdir / 'boards'}")
     from edgeq.codegen.native.emit import CTYPES
     from edgeq.ops._common import c_float
 
@@ -281,9 +277,22 @@ def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
            "runtime_name": sources.runtime_name, "has_init": sources.has_init}
     files = dict(sources.files)
     files["main.c"] = render("app/main.c.j2", ctx)
-    files["board.ld"] = render(f"boards/{target.family}/{target.family}.ld.j2", {
+    files.update(board_files(target))
+    return files
+
+
+def board_files(target) -> dict[str, str]:
+    """The board support of ``target``'s family and its rendered linker script: with a
+    ``main.c`` (``int main(void)``, its return value the exit code) a complete program."""
+    from edgeq.codegen.templates import render, templates_dir
+
+    tdir = templates_dir()
+    board_dir = tdir / "boards" / target.family
+    if not board_dir.is_dir():
+        raise TargetError(f"no board support for family {target.family!r} in {tdir / 'boards'}")
+    files = {"board.ld": render(f"boards/{target.family}/{target.family}.ld.j2", {
         "board": target.name, "flash_origin": target.flash.origin, "flash_size": target.flash.size,
-        "ram_origin": target.ram.origin, "ram_size": target.ram.size, "stack_size": target.stack_size})
+        "ram_origin": target.ram.origin, "ram_size": target.ram.size, "stack_size": target.stack_size})}
     for p in sorted(board_dir.iterdir()):
         if p.suffix in (".c", ".h"):
             files[p.name] = p.read_text()
@@ -295,33 +304,18 @@ def _overflow_message(stderr: str) -> str | None:
     return f"{m.group(1)} by {m.group(2)} bytes" if m else None
 
 
-def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: bool = False,
-                   flash_limit: int | None = None, ram_limit: int | None = None,
-                   limit_name: str | None = None) -> Firmware:
-    """Compile and link the firmware (cached); copy ``firmware.elf``/``.map`` and the
-    sources into ``out_dir`` when given. ``flash_limit``/``ram_limit`` (bytes; default the
-    board's) make a model that does not fit a ModelTooBigError before anything runs;
-    ``limit_name`` (a part, e.g. "STM32L4R5ZI") is what the refusal names."""
-    require()
-    flash_limit = flash_limit or target.flash.size
-    ram_limit = ram_limit or target.ram.size
-    where = limit_name or target.name
-    if sources.weight_bytes > flash_limit:
-        raise ModelTooBigError(f"{sources.model_name}: weights alone take {sources.weight_bytes} B, "
-                               f"more than the {flash_limit} B of flash on {where}")
-    if sources.arena_size > ram_limit:
-        raise ModelTooBigError(f"{sources.model_name}: the arena takes {sources.arena_size} B, "
-                               f"more than the {ram_limit} B of RAM on {where}")
-    files = firmware_sources(sources, target, diag=diag)
+def _compile_link(files: Mapping[str, str], target, name: str, *, include_dirs=(), defines=(),
+                  libraries=()) -> tuple[Path, Path, SizeReport]:
+    """Compile and link ``files`` (C, C++, the linker script ``board.ld``) for ``target``,
+    cached by content: the ELF, its map file and the size report."""
     gcc = find_tool("gcc")
-    defines = target.defines()
-    board_defs = [f"-D{k}={v}" for k, v in sorted(defines.items())]
-    extra = [*(f"-I{d}" for d in sources.include_dirs), *(f"-D{d}" for d in sources.defines)]
+    board_defs = [f"-D{k}={v}" for k, v in sorted(target.defines().items())]
+    extra = [*(f"-I{d}" for d in include_dirs), *(f"-D{d}" for d in defines)]
     cmd_flags = [*target.cpu_flags, *CFLAGS, *board_defs]
     cxx_flags = [*target.cpu_flags, *CXXFLAGS, *board_defs]
-    libs = [*sources.libraries, *LIBS]
+    libs = [*libraries, *LIBS]
     # a rebuilt library must relink: its size and time are part of the key
-    lib_stamps = [f"L{lib}:{Path(lib).stat().st_size}:{Path(lib).stat().st_mtime_ns}" for lib in sources.libraries]
+    lib_stamps = [f"L{lib}:{Path(lib).stat().st_size}:{Path(lib).stat().st_mtime_ns}" for lib in libraries]
     key = content_key([BUILD_SCHEME, gcc, *cmd_flags, *cxx_flags, *extra, *LDFLAGS, *libs, *lib_stamps], files)
 
     def build(work: Path) -> None:
@@ -345,7 +339,7 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
         if proc.returncode != 0:
             over = _overflow_message(proc.stderr)
             if over:
-                raise ModelTooBigError(f"{sources.model_name} does not fit {target.name}: {over} "
+                raise ModelTooBigError(f"{name} does not fit {target.name}: {over} "
                                        f"(flash {target.flash.size} B, RAM {target.ram.size} B)")
             log.debug("firmware build output:\n%s", proc.stderr)
             lines = proc.stderr.splitlines()
@@ -360,6 +354,38 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
     size_text = subprocess.run([find_tool("size"), "-A", "-d", str(elf)], capture_output=True, text=True,
                                check=True).stdout
     report = size_report(parse_size_a(size_text), parse_map(map_file.read_text()))
+    return elf, map_file, report
+
+
+def build_program(files: Mapping[str, str], target, name: str) -> Firmware:
+    """A bare program for ``target``: ``files`` (at least a ``main.c``) with the board
+    support, compiled with the firmware's flags (cached). Used for microbenchmarks."""
+    require()
+    all_files = {**board_files(target), **files}
+    elf, map_file, report = _compile_link(all_files, target, name)
+    return Firmware(elf=elf, map_file=map_file, target=target.name, size=report, symbols=read_symbols(elf))
+
+
+def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: bool = False,
+                   flash_limit: int | None = None, ram_limit: int | None = None,
+                   limit_name: str | None = None) -> Firmware:
+    """Compile and link the firmware (cached); copy ``firmware.elf``/``.map`` and the
+    sources into ``out_dir`` when given. ``flash_limit``/``ram_limit`` (bytes; default the
+    board's) make a model that does not fit a ModelTooBigError before anything runs;
+    ``limit_name`` (a part, e.g. "STM32L4R5ZI") is what the refusal names."""
+    require()
+    flash_limit = flash_limit or target.flash.size
+    ram_limit = ram_limit or target.ram.size
+    where = limit_name or target.name
+    if sources.weight_bytes > flash_limit:
+        raise ModelTooBigError(f"{sources.model_name}: weights alone take {sources.weight_bytes} B, "
+                               f"more than the {flash_limit} B of flash on {where}")
+    if sources.arena_size > ram_limit:
+        raise ModelTooBigError(f"{sources.model_name}: the arena takes {sources.arena_size} B, "
+                               f"more than the {ram_limit} B of RAM on {where}")
+    files = firmware_sources(sources, target, diag=diag)
+    elf, map_file, report = _compile_link(files, target, sources.model_name, include_dirs=sources.include_dirs,
+                                          defines=sources.defines, libraries=sources.libraries)
     if report.flash_bytes > flash_limit or report.ram_bytes > ram_limit:
         raise ModelTooBigError(
             f"{sources.model_name} does not fit {where}: needs {report.flash_bytes} B flash "

@@ -17,8 +17,11 @@
  *
  * With blocks=PATH2, every translated block entered inside the spans after the first (the
  * first is the firmware's empty calibration span) is written to PATH2 at exit as
- * "b PC N COUNT" (COUNT = times entered inside those spans) followed by its N instructions'
- * disassembly, one "i ADDR TEXT" line each: the input of a cycle model.
+ * "b PC N COUNT FALL" followed by its N instructions' disassembly, one "i ADDR TEXT" line
+ * each: the input of a cycle model. COUNT = times entered inside those spans; FALL = how
+ * many of those times the next block entered started right after this block's last
+ * instruction (it fell through: a conditional branch that ends the block was not taken).
+ * Knowing FALL costs one callback per block executed, so it is only done with blocks=.
  *
  * How: every translated block adds its instruction count inline when it starts; a marker
  * instruction at position k of a block of n has then seen count - n + k instructions
@@ -40,6 +43,8 @@ struct block {
     uint64_t entered; /* incremented inline each time the block is entered */
     uint64_t snap;    /* `entered` at the start of the current span */
     uint64_t in_spans;
+    uint64_t fall;    /* times the next block entered (inside the spans) began at `next` */
+    uint64_t next;    /* address just past the block's last instruction */
     size_t n;
     char **disas; /* "ADDR TEXT" of each instruction */
 };
@@ -54,6 +59,7 @@ static uint64_t begin_addr, end_addr;
 static uint64_t span_start;
 static int in_span;
 static FILE *out;
+static struct block *last_block; /* the block entered most recently (blocks= only) */
 
 /* userdata of a marker callback: (n - k) << 1 | is_end */
 static void on_marker(unsigned int vcpu, void *udata)
@@ -82,6 +88,18 @@ static void on_marker(unsigned int vcpu, void *udata)
     }
 }
 
+/* Each block entered (blocks= only): did the previous one fall through into it? Interrupt
+ * entries also land here; none happen inside an inference span. */
+static void on_block(unsigned int vcpu, void *udata)
+{
+    struct block *b = udata;
+    (void)vcpu;
+    if (last_block != NULL && in_span && spans_done > 0 && last_block->next == b->pc) {
+        last_block->fall++;
+    }
+    last_block = b;
+}
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     size_t n = qemu_plugin_tb_n_insns(tb);
@@ -91,6 +109,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         struct block *b = calloc(1, sizeof(*b));
         b->pc = qemu_plugin_tb_vaddr(tb);
         b->n = n;
+        if (n > 0) {
+            struct qemu_plugin_insn *tail = qemu_plugin_tb_get_insn(tb, n - 1);
+            b->next = qemu_plugin_insn_vaddr(tail) + qemu_plugin_insn_size(tail);
+        }
         b->disas = calloc(n, sizeof(char *));
         for (size_t k = 0; k < n; k++) {
             struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, k);
@@ -106,6 +128,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         }
         blocks[n_blocks++] = b; /* the record itself never moves: the inline add points at it */
         qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->entered, 1);
+        qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, b);
     }
     for (size_t k = 0; k < n; k++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, k);
@@ -130,7 +153,8 @@ static void on_run_exit(qemu_plugin_id_t id, void *p)
             if (b->in_spans == 0) {
                 continue;
             }
-            fprintf(blocks_out, "b %" PRIx64 " %zu %" PRIu64 "\n", b->pc, b->n, b->in_spans);
+            fprintf(blocks_out, "b %" PRIx64 " %zu %" PRIu64 " %" PRIu64 "\n", b->pc, b->n, b->in_spans,
+                    b->fall);
             for (size_t k = 0; k < b->n; k++) {
                 fprintf(blocks_out, "i %s\n", b->disas[k]);
             }

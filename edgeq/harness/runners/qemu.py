@@ -357,6 +357,46 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
                      cycle_model=est[1].name if est else None)
 
 
+# ---- a bare program ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What the plugin saw of a program run to its exit: the instructions of each marker
+    span (the first, empty one included) and the blocks entered in the spans after it."""
+
+    spans: tuple[int, ...]
+    total: int | None
+    blocks: tuple[cycles.Block, ...]
+
+
+def trace(fw, target, *, timeout: float = 60.0) -> Trace:
+    """Run a program with the ``edgeq_bench_begin``/``_end`` markers (e.g. one built by
+    ``toolchain.arm.build_program``) to its exit under QEMU with the instruction plugin.
+    A nonzero exit, a fault or ``timeout`` seconds without exiting is a TargetError."""
+    reason = plugin_missing_reason()
+    if reason:
+        raise MissingToolError(reason)
+    with tempfile.TemporaryDirectory(prefix="edgeq-qemu-") as tmp:
+        tmp = Path(tmp)
+        spans_file, blocks_file = tmp / "spans.txt", tmp / "blocks.txt"
+        cmd = _command(fw, target, serial=f"file:{tmp / 'uart.log'}", icount=False, plugin_out=spans_file,
+                       batch=False, blocks_out=blocks_file)
+        with _qemu(cmd, tmp) as proc:
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise TargetError(f"{target.name}: {fw.elf.name} did not exit within {timeout:g} s; "
+                                  f"QEMU was stopped") from None
+            stderr = _stderr(tmp)
+        uart = (tmp / "uart.log").read_text(errors="replace") if (tmp / "uart.log").exists() else ""
+        if rc != 0:
+            raise _exit_error(fw, target, rc, uart, stderr)
+        spans, total = _read_spans(spans_file)
+        blocks = cycles.parse_blocks(blocks_file.read_text()) if blocks_file.is_file() else []
+    return Trace(tuple(spans), total, tuple(blocks))
+
+
 # ---- protocol over a pty ----------------------------------------------------------------
 
 

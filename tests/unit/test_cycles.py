@@ -1,0 +1,110 @@
+"""edgeq.harness.cycles on hand-written blocks: the parser, the TRM's load/store pairing
+examples, branch outcomes (counted, or guessed by direction without counts), IT forms and
+the per-core tables. tests/test_cycle_model.py runs the same model on QEMU-traced code."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgeq.harness import cycles
+
+M4, M3 = cycles.MODELS["cortex-m4"], cycles.MODELS["cortex-m3"]
+P = cycles.P
+
+BLOCKS = """\
+b 100 6 10 1
+i 100 ldr r3, [r0]
+i 102 ldr.w r4, [r1, #4]
+i 106 mla r5, r3, r4, r5
+i 10a push {r4, r5, r6, lr}
+i 10c sdiv r0, r1, r2
+i 110 bne #0x100
+b 200 3 1
+i 200 vmla.f32 s0, s1, s2
+i 204 pop {r4, r5, r6, pc}
+i 206 beq #0x300
+"""
+
+
+def _block(*lines: str, count: int = 1, fall: int | None = None) -> cycles.Block:
+    text = f"b 0 {len(lines)} {count}" + (f" {fall}" if fall is not None else "") + "\n"
+    text += "".join(f"i {2 * k:x} {line}\n" for k, line in enumerate(lines))
+    return cycles.parse_blocks(text)[0]
+
+
+def test_parse_blocks_with_and_without_fall_through_counts():
+    blocks = cycles.parse_blocks(BLOCKS)
+    assert [(b.pc, b.count, b.fall, len(b.insns)) for b in blocks] == [(0x100, 10, 1, 6), (0x200, 1, None, 3)]
+    assert blocks[0].insns[1].mnemonic == "ldr"  # .w dropped
+    assert blocks[1].insns[0].mnemonic == "vmla.f32"
+
+
+def test_block_costs_and_counted_branch_outcomes():
+    b0, b1 = cycles.parse_blocks(BLOCKS)
+    # ldr 2 + ldr pipelined 1 + mla 1 + push 1+4 + sdiv 7 + bne (not taken) 1
+    assert cycles.block_cycles(b0, M4) == 2 + 1 + 1 + 5 + 7 + 1
+    # 10 runs, 1 fell through: bne taken 9 times
+    assert cycles.taken(b0) == 9 and cycles.block_total(b0, M4) == 10 * 17 + 9 * P
+    # vmla 3 + pop with pc 1+4+P + beq 1; no counts, forward: guessed not taken
+    assert cycles.block_cycles(b1, M4) == 3 + (5 + P) + 1 and cycles.taken(b1) == 0
+    total, model = cycles.estimate([b0, b1], "cortex-m4")
+    assert total == 10 * 17 + 9 * P + 9 + P and model.name == "cortex-m4-trm"
+    # the M3 pays 2 for MLA; no model for the M55
+    assert cycles.block_cycles(b0, M3) == cycles.block_cycles(b0, M4) + 1
+    assert cycles.estimate([b0], "cortex-m55") is None
+
+
+def test_without_counts_backward_branches_are_taken():
+    b = cycles.parse_blocks("b 100 2 5\ni 100 subs r0, #1\ni 102 bne #0x100\n")[0]
+    assert cycles.taken(b) == 5
+
+
+@pytest.mark.parametrize("lines, want", [
+    # the TRM's own pairing examples ("Load/store timings")
+    (("ldr r0, [r1]", "ldr r1, [r2]"), 3),
+    (("ldr r0, [r1, r2]", "str r0, [r3, #0x14]"), 3),
+    (("ldr r0, [r1, r2]", "str r1, [r3, r2]"), 3),
+    (("ldr r0, [r1, r5]", "ldr r1, [r2]", "ldr r2, [r3, #4]"), 4),
+    # a load whose address is the previous load's result is not pipelined
+    (("ldr r0, [r1]", "ldr r2, [r0]"), 4),
+    # address from the data-processing result just before: one stall cycle
+    (("adds r0, #4", "ldr r1, [r0]"), 1 + 3),
+    (("movt r0, #0x2000", "push {r4, lr}"), 1 + 3),
+    (("adds r1, #4", "ldr r2, [r0]"), 1 + 2),
+    # stores: immediate 1, register offset 2, nothing pipelines after a store
+    (("str r1, [r0, #4]", "str r2, [r0, #8]"), 2),
+    (("str r1, [r0, r2]",), 2),
+    (("str r1, [r0]", "ldr r2, [r0, #4]"), 1 + 2),
+    # base update: never pipelined
+    (("ldr r3, [r0], #4", "ldr r4, [r1], #4"), 4),
+    (("ldr r3, [r0, #4]!", "ldr r4, [r1]"), 4),
+    (("ldr r4, [r1]", "ldr r3, [r0], #4"), 4),
+    (("str r3, [r0], #4",), 1),
+    # pairs and multiples
+    (("ldr r0, [r1]", "ldrd r2, r3, [r4]"), 5),
+    (("stm r0!, {r1, r2, r3}",), 4),
+    (("vpush {d8, d9, d10}",), 4),
+    # branches and writes to the PC
+    (("tbb [pc, r2]",), 2 + P),
+    (("ldr pc, [sp], #4",), 2 + P),
+    (("mov pc, lr",), 1 + P),
+    (("bl #0x4000",), 1 + P),
+    (("cbz r0, #0x40",), 1),
+    # IT forms issue whether or not they pass, and cost as the plain instruction
+    (("it ne", "ldrne r0, [r1]", "sdivne r0, r0, r2"), 1 + 2 + 7),
+    (("ite eq", "addeq r0, #1", "ldrne r1, [r0]"), 1 + 1 + 3),
+    (("teq r0, r1",), 1),
+])
+def test_trm_timings(lines, want):
+    assert cycles.block_cycles(_block(*lines), M4) == want
+
+
+def test_m3_multiplies_differ_from_the_m4():
+    lines = ("mla r0, r1, r2, r0", "smull r0, r1, r2, r3", "smlal r0, r1, r2, r3", "mul r0, r1")
+    assert cycles.block_cycles(_block(*lines), M4) == 4
+    assert cycles.block_cycles(_block(*lines), M3) == 2 + 4 + 5 + 1
+
+
+def test_long_multiply_writes_two_registers():
+    # smull writes r0 and r1: a load addressed by r1 right after stalls
+    assert cycles.block_cycles(_block("smull r0, r1, r2, r3", "ldr r2, [r1]"), M4) == 1 + 3
