@@ -162,3 +162,15 @@ def test_real_board_on_serial_port(edgeq_cmd, tmp_path):
              "--data", tmp_path / "d.npz", "--json", tmp_path / "r.json")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "r.json").read_text())["bit_exact_vs_tflm"] is True
+
+
+def test_port_with_a_part_without_board_support_is_refused(tmp_path):
+    """--part only holds an emulated build to the part's memory: the firmware is the mps2
+    board's, which would not run on the part, so --port with --part is refused up front."""
+    from edgeq.errors import TargetError
+    from edgeq.harness import measure
+    from edgeq.harness.runners.serial import SerialDevice
+
+    dev = SerialDevice(port=str(tmp_path / "no-such-port"), no_flash=True)
+    with pytest.raises(TargetError, match=r"no board support for STM32L4R5ZI.*--target mps2-an386"):
+        measure.bench(HELLO, None, part="stm32l4r5zi", device=dev)

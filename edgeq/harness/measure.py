@@ -188,6 +188,12 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
 
     target_name, budget = parts.resolve(target_name, part, flash_kb, ram_kb)
     target = targets.get(target_name)
+    if device is not None and budget is not None and budget.part is not None:
+        raise TargetError(
+            f"--port with --part {budget.part.name}: edgeq has no board support for {budget.part.display} yet, "
+            f"and the firmware it builds for {target.name} ({target.family} board support) would not run there; "
+            f"drop --port for the emulated figures held to the part, or use --port with --target {target.name} "
+            f"on a real {target.family} board")
     reason = qemu.available(target) if device is None else None
     if reason:
         from edgeq.errors import MissingToolError
