@@ -327,7 +327,96 @@ def _golden():
     add("i16_softmax", lambda: _seq((16,), L.Dense(10), L.Softmax()), int16=True)
     add("i16_logistic_tanh", _logistic_tanh, int16=True)
     add("i16_cnn", _i16_cnn, int16=True, fit=True)
+    # CONCATENATION by placement: producers write straight into their slice of the output
+    add("concat_dense_branches", _concat_dense_branches)
+    add("concat_second_consumer", _concat_second_consumer)
+    add("concat_nested_mul", _concat_nested_mul)
+    add("concat_graph_output", _concat_graph_output)
+    add("concat_flatten_conv", _concat_flatten_conv)
+    add("concat_fire_module", _concat_fire_module, fit=True)
+    add("i16_concat_dense_branches", _concat_dense_branches, int16=True)
+    add("i16_concat_fire_module", _concat_fire_module, int16=True, fit=True)
     return g
+
+
+def _concat_dense_branches():
+    """Two FULLY_CONNECTED branches concatenated on axis 1 of [1, N] (one contiguous slice each)."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((16,))
+    a = L.Dense(12, activation="relu")(inp)
+    b = L.Dense(20)(inp)
+    return keras.Model(inp, L.Dense(8)(L.Concatenate()([a, b])))
+
+
+def _concat_second_consumer():
+    """A concatenation input read again after the concatenation, and a concatenation of a
+    concatenation (nested slices)."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((16,))
+    a = L.Dense(12, activation="relu")(inp)
+    b = L.Dense(20, activation="relu")(inp)
+    c = L.Dense(7)(inp)
+    y = L.Concatenate()([L.Concatenate()([a, b]), c])
+    return keras.Model(inp, L.Add()([L.Dense(6)(y), L.Dense(6)(a)]))
+
+
+def _concat_nested_mul():
+    """An elementwise op (MUL, in place when it may) reads a placed input and writes another
+    slice of the outer concatenation, whose other input is the inner concatenation."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((16,))
+    a = L.Dense(12, activation="relu")(inp)
+    b = L.Dense(20, activation="relu")(inp)
+    y = L.Concatenate()([a, b])
+    z = L.Dense(12)(y)
+    return keras.Model(inp, L.Dense(5)(L.Concatenate()([L.Multiply()([z, a]), y])))
+
+
+def _concat_graph_output():
+    """The concatenation is the graph output: its inputs are written into the caller's buffer."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((10,))
+    h = L.Dense(12, activation="relu")(inp)
+    return keras.Model(inp, L.Concatenate()([L.Dense(6)(h), L.Dense(5)(h)]))
+
+
+def _concat_flatten_conv():
+    """Flattened (RESHAPE: a view) convolution outputs concatenated: the views' roots are placed."""
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((6, 6, 2))
+    a = L.Flatten()(L.Conv2D(4, 3, padding="same")(inp))
+    b = L.Flatten()(L.Conv2D(3, 3, strides=2)(inp))
+    return keras.Model(inp, L.Dense(5)(L.Concatenate()([a, b])))
+
+
+def _concat_fire_module():
+    """SqueezeNet "fire" modules: a 1x1 squeeze, then 1x1 and 3x3 expands concatenated on
+    channels (each expand writes its channels of every output pixel)."""
+    import keras
+    from keras import layers as L
+
+    def fire(x, squeeze, expand):
+        s = L.Conv2D(squeeze, 1, activation="relu")(x)
+        return L.Concatenate()([L.Conv2D(expand, 1, activation="relu")(s),
+                                L.Conv2D(expand + 1, 3, padding="same", activation="relu")(s)])
+
+    inp = keras.Input((10, 10, 3))
+    x = L.Conv2D(8, 3, activation="relu")(inp)
+    x = fire(x, 4, 6)
+    x = L.MaxPooling2D(2)(x)
+    x = fire(x, 4, 5)
+    x = L.Conv2D(6, 1)(x)
+    return keras.Model(inp, L.Dense(4)(L.GlobalAveragePooling2D()(x)))
 
 
 def _mul_broadcast():

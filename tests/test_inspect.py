@@ -4,6 +4,7 @@ no-TensorFlow promise, and malformed/mutated files (exit 1 with one line, never 
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import subprocess
@@ -477,3 +478,21 @@ def test_plan_is_shown_on_request(edgeq_cmd):
     human = subprocess.run([edgeq_cmd, "inspect", str(model), "--plan"], capture_output=True, text=True,
                            check=True, timeout=120).stdout
     assert "in-place" in human.lower() or "inplace" in human.lower()
+
+
+def test_plan_shows_placed_concatenations(edgeq_cmd):
+    """Concatenations whose inputs are written straight into their slices are named, with
+    whether the kernel still copies some inputs."""
+    golden = ROOT / "tests" / "golden" / "models"
+    doc = json.loads(subprocess.run([edgeq_cmd, "inspect", str(golden / "concat_dense_branches.tflite"), "--json",
+                                     "--plan"], capture_output=True, text=True, check=True, timeout=120).stdout)
+    plan = doc["arena_plan"]
+    assert [(c["op"], c["copy"], len(c["inputs"])) for c in plan["placed"]] == [(2, False, 2)]
+    assert [e["no_kernel"] for e in plan["timeline"]] == [False, False, True, False]
+    assert plan["inplace_bound_bytes"] <= plan["peak_bytes"] <= plan["arena_bytes"] < plan["lower_bound_bytes"]
+    human = subprocess.run([edgeq_cmd, "inspect", str(golden / "concat_dense_branches.tflite"), "--plan"],
+                           capture_output=True, text=True, check=True, timeout=120, env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "CONCATENATION #2: inputs placed in their slices, no copy" in human
+    human = subprocess.run([edgeq_cmd, "inspect", str(golden / "i16_concat_fire_module.tflite"), "--plan"],
+                           capture_output=True, text=True, check=True, timeout=120, env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "CONCATENATION #5: 1 of 2 inputs placed in their slices, the rest copied" in human

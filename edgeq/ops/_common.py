@@ -59,6 +59,33 @@ class KernelCall:
     # row-major window walk (convolutions) and the output may overlap the input when it
     # starts this many bytes below it (see :func:`window_inplace_gap`); no other condition.
     inplace_gap: int | None = None
+    # where inputs lie in the (single) output, for concatenation by placement: the memory
+    # planner may have an input's producer write straight into its slice; the kernel then
+    # gets NULL for that input and leaves its slice untouched
+    slices: tuple[OutputSlice, ...] = ()
+    # ``(field, n)``: the kernel writes its output as rows of ``n`` elements whose starts are
+    # the parameter struct's ``field`` elements apart (``n`` as prepared), so the output can
+    # be a slice interleaved with others (a concatenation on channels); None: it cannot
+    row_stride: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class OutputSlice:
+    """Where input ``args[arg]`` of a concatenation lies in its output: ``rows`` runs of
+    ``row_bytes`` bytes, the first ``offset`` bytes into the output, the next ones ``stride``
+    bytes further each. One row: a contiguous sub-buffer any producer can write; more rows:
+    only a producer that writes rows at a stride (``KernelCall.row_stride``)."""
+
+    arg: int
+    offset: int
+    row_bytes: int
+    rows: int = 1
+    stride: int = 0
+
+    @property
+    def span(self) -> int:
+        """Bytes from the slice's first byte to its last byte + 1."""
+        return (self.rows - 1) * self.stride + self.row_bytes
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import sys
 
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
-from edgeq.ops._common import Arg, KernelCall, check_activation, check_io, fields
+from edgeq.ops._common import Arg, KernelCall, OutputSlice, check_activation, check_io, fields
 
 OPS = ("CONCATENATION",)
 SOURCE = "concatenation.c"
@@ -43,7 +43,9 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
 
 
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:
-    """Outer count and per-input slice sizes."""
+    """Outer count and per-input slice sizes, and where each input lies in the output: one
+    contiguous run when every dimension before the axis is 1 (``outer`` 1), else ``outer``
+    runs a whole output row apart (on the last axis: one run per pixel, the input's channels)."""
     y = sg.tensor(op.outputs[0])
     rank = len(y.shape)
     axis = op.options.get("axis", 0)
@@ -58,6 +60,8 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         for d in t.shape[axis:]:
             n *= d
         sizes.append(n * t.itemsize)  # bytes: the kernel copies int16 tensors as bytes too
+    row = sum(sizes)
+    slices = tuple(OutputSlice(k, sum(sizes[:k]), n, outer, row) for k, n in enumerate(sizes))
     sizes += [0] * (MAX_INPUTS - len(sizes))
     return KernelCall(
         source=SOURCE,
@@ -67,6 +71,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
                       copy_size="{" + ", ".join(map(str, sizes)) + "}"),
         args=tuple(Arg(i, "int8_t") for i in op.inputs) + (Arg(op.outputs[0], "int8_t", True),),
         packed_inputs=len(op.inputs),
+        slices=slices,
     )
 
 

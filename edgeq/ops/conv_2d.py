@@ -60,13 +60,15 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
             k_h=w.shape[1], k_w=w.shape[2], filter_in_c=w.shape[3],
             **window_fields(op, x, w, y),
             input_offset=-x.quant.zero_point[0], output_offset=y.quant.zero_point[0],
-            act_min=lo, act_max=hi, multiplier="@mult", shift="@shift",
+            act_min=lo, act_max=hi, multiplier="@mult", shift="@shift", out_stride=out_c,
         ),
         args=(Arg(op.inputs[0], act), Arg(op.inputs[1], "int8_t"),
               Arg(b.index if b is not None else -1, acc), Arg(op.outputs[0], act, True)),
         arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
         # row-major window walk: the output may overlap the input from this far below it
         inplace=(0,) if gap is not None else (), inplace_gap=gap,
+        # one output pixel after another, out_stride elements apart
+        row_stride=("out_stride", out_c),
     )
 
 

@@ -127,17 +127,21 @@ def arena_plan(model: Model) -> dict[str, Any] | None:
     except EdgeqError:  # e.g. a constant type edgeq-micro cannot hold: no plan to show
         return None
     mem = mp.mem
-    timeline = []
+    timeline, placed = [], []
     for k, (index, name, _call) in enumerate(mp.calls):
         op = mp.plan_ops[k]
         out = op.outputs[0] if op.outputs else -1
         root = mem.roots.get(out, out)
         timeline.append({"op": index, "name": name, "live_bytes": mem.timeline[k],
-                         "inplace_over": mem.inplace.get(root)})
+                         "inplace_over": mem.inplace.get(root), "no_kernel": k in mp.no_kernel})
+        here = [t for t in op.inputs if (p := mem.placed.get(mem.roots[t])) is not None and p.op == k]
+        if here:
+            placed.append({"op": index, "name": name, "output": out, "inputs": here,
+                           "num_inputs": len(op.inputs), "copy": k not in mp.no_kernel})
     return {"arena_bytes": mem.arena_size, "peak_bytes": mem.peak,
             "lower_bound_bytes": mem.lower_bound, "inplace_bound_bytes": mem.inplace_bound,
             "inplace": [{"output": o, "input": i} for o, i in mem.inplace.items()],
-            "timeline": timeline}
+            "placed": placed, "timeline": timeline}
 
 
 def _json_safe(value: Any) -> Any:
@@ -258,11 +262,19 @@ def render(report: dict[str, Any]):
         for e in plan["timeline"]:
             bar = "#" * max(1, round(24 * e["live_bytes"] / peak)) if e["live_bytes"] else ""
             mark = f" = t{e['inplace_over']}" if e["inplace_over"] is not None else ""
+            mark += " (inputs in place, no copy)" if e.get("no_kernel") else ""
             ptable.add_row(str(e["op"]), e["name"] + mark, _count(e["live_bytes"]),
                            bar + (" peak" if e["live_bytes"] == plan["peak_bytes"] else ""))
         parts.append(ptable)
         lines.append(f"edgeq-micro arena: {_count(plan['arena_bytes'])} bytes   peak live: "
-                     f"{_count(plan['peak_bytes'])}   bound with in-place: {_count(plan['inplace_bound_bytes'])}"
-                     f"   without: {_count(plan['lower_bound_bytes'])}   in-place ops: {len(plan['inplace'])}")
+                     f"{_count(plan['peak_bytes'])}   bound with in-place and placement: "
+                     f"{_count(plan['inplace_bound_bytes'])}   without: {_count(plan['lower_bound_bytes'])}"
+                     f"   in-place ops: {len(plan['inplace'])}")
+        for c in plan.get("placed", []):
+            if c["copy"]:
+                lines.append(f"{c['name']} #{c['op']}: {len(c['inputs'])} of {c['num_inputs']} inputs placed in "
+                             f"their slices, the rest copied")
+            else:
+                lines.append(f"{c['name']} #{c['op']}: inputs placed in their slices, no copy")
     parts.append(Text("\n".join(lines)))
     return Group(*parts)

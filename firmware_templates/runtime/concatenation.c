@@ -1,5 +1,7 @@
 /* CONCATENATION, int8 (TFLM requires every input to share the output's quantization, the
- * converter inserts QUANTIZE ops where they differ): a byte copy of each input's slices. */
+ * converter inserts QUANTIZE ops where they differ): a byte copy of each input's slices.
+ * A NULL input is already in place (its producer wrote straight into its slices: the memory
+ * planner's concatenation by placement): its bytes are left untouched. */
 #include <string.h>
 
 #include "edgeq_micro.h"
@@ -11,7 +13,9 @@ void edgeq_concatenation_s8(const edgeq_concat_params_t *p, const int8_t *const 
     for (o = 0; o < p->outer; ++o) {
         for (i = 0; i < p->num_inputs; ++i) {
             const int32_t n = p->copy_size[i];
-            memcpy(output, inputs[i] + (int32_t)o * n, (size_t)n);
+            if (inputs[i] != NULL) {
+                memcpy(output, inputs[i] + (int32_t)o * n, (size_t)n);
+            }
             output += n;
         }
     }

@@ -41,7 +41,7 @@ void edgeq_conv_2d_s8(const edgeq_conv_params_t *p, const int8_t *input, const i
                     }
                     acc = edgeq_mul_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]);
                     acc += p->output_offset;
-                    output[(((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
+                    output[(((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_stride + oc] =
                         (int8_t)edgeq_clamp(acc, p->act_min, p->act_max);
                 }
             }

@@ -43,7 +43,7 @@ void edgeq_conv_2d_s16(const edgeq_conv_params_t *p, const int16_t *input, const
                         acc += bias[oc];
                     }
                     v = edgeq_mul_by_quantized_multiplier64(acc, p->multiplier[oc], p->shift[oc]);
-                    output[(((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
+                    output[(((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_stride + oc] =
                         (int16_t)edgeq_clamp(v, p->act_min, p->act_max);
                 }
             }
@@ -90,7 +90,7 @@ void edgeq_conv_2d_s16_acc32(const edgeq_conv_params_t *p, const int16_t *input,
                         acc = edgeq_wrap_add(acc, bias[oc]);
                     }
                     v = edgeq_mul_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]);
-                    output[(((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
+                    output[(((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_stride + oc] =
                         (int16_t)edgeq_clamp(v, p->act_min, p->act_max);
                 }
             }

@@ -31,6 +31,8 @@ typedef struct {
     int32_t input_offset, output_offset, act_min, act_max;
     const int32_t *multiplier; /* one per output channel */
     const int32_t *shift;      /* one per output channel; > 0 is a left shift */
+    int32_t out_stride;        /* elements from one output pixel to the next: out_c, or more when
+                                  the output is a channel slice of a concatenation's output */
 } edgeq_conv_params_t;
 
 typedef struct {

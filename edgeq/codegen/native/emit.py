@@ -173,7 +173,10 @@ def _const_lines(t: Tensor) -> tuple[str, list[str]]:
 class ModelPlan:
     """The main graph as edgeq-micro runs it: one kernel call per non-view op, the views,
     where every activation lives (caller's input/output buffers, constants, arena offsets)
-    and the memory plan. ``calls[k]`` is the op that the plan numbers ``k``."""
+    and the memory plan. ``calls[k]`` is the op that the plan numbers ``k``, as the plan
+    leaves it: a concatenation gets NULL for inputs placed in their slices, a producer of
+    an interleaved slice writes at the concatenation's row stride, and the calls in
+    ``no_kernel`` (concatenations with every input placed) are not made at all."""
 
     calls: tuple[tuple[int, str, KernelCall], ...]
     aliases: Mapping[int, int]
@@ -183,6 +186,7 @@ class ModelPlan:
     output_slot: Mapping[int, int]
     constants: frozenset[int]
     copies_needed: tuple[IOSpec, ...]
+    no_kernel: frozenset[int] = frozenset()
 
 
 def _itemsize(t: Tensor) -> int:
@@ -212,28 +216,88 @@ def _inplace_inputs(sg: Subgraph, call: KernelCall) -> tuple[tuple[int, ...], in
     return tuple(keep), (call.inplace_gap or 0)
 
 
-def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inplace: bool = True) -> ModelPlan:
-    """Kernel calls and memory plan of the main graph (``inplace=False``: no in-place ops).
+def _placeable(sg: Subgraph, call: KernelCall, calls, writer: Mapping[int, int], aligned_only: bool):
+    """The slices of ``call`` (a concatenation) the planner may place: contiguous ones
+    whatever writes the input; interleaved ones (rows at a stride) only where the input is
+    written directly (not through a view) by a kernel that can write its rows at a stride of
+    this size. ``aligned_only``: slices starting on an arena alignment boundary only (kernel
+    variants may expect aligned buffers)."""
+    out = []
+    for s in call.slices:
+        t = call.args[s.arg].tensor
+        if t < 0 or (aligned_only and s.offset % planner.ALIGN):
+            continue
+        if s.rows > 1:
+            producer = calls[writer[t]][2] if t in writer else None
+            rows = producer.row_stride if producer is not None else None
+            item = _itemsize(sg.tensors[t])
+            if rows is None or rows[1] * item != s.row_bytes or s.stride % item:
+                continue
+        out.append(planner.Slice(t, s.offset, s.span))
+    return tuple(out)
 
-    A kernel replaced through ``variants`` never runs in place: its access pattern is unknown.
+
+def _with_field(call: KernelCall, name: str, value: int) -> KernelCall:
+    return dataclasses.replace(call, fields=tuple((k, str(value) if k == name else v) for k, v in call.fields))
+
+
+def _apply_placement(sg: Subgraph, calls, writer: Mapping[int, int], aliases, mem: planner.MemoryPlan):
+    """Calls as the plan leaves them (see :class:`ModelPlan`) and the calls not made."""
+    calls = list(calls)
+    no_kernel = set()
+    for k, (index, name, call) in enumerate(calls):
+        args = list(call.args)
+        for s in call.slices:
+            t = args[s.arg].tensor
+            placed = mem.placed.get(planner.root_of(t, aliases)) if t >= 0 else None
+            if placed is None or placed.op != k:
+                continue
+            args[s.arg] = dataclasses.replace(args[s.arg], tensor=-1)
+            if s.rows > 1:  # its producer writes the rows a whole output row apart
+                j = writer[t]
+                pi, pname, producer = calls[j]
+                field_name, _n = producer.row_stride
+                calls[j] = (pi, pname, _with_field(producer, field_name, s.stride // _itemsize(sg.tensors[t])))
+        if args == list(call.args):
+            continue
+        calls[k] = (index, name, dataclasses.replace(call, args=tuple(args)))
+        if all(a.tensor < 0 for a in args if not a.writable):
+            no_kernel.add(k)
+    return tuple(calls), frozenset(no_kernel)
+
+
+def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inplace: bool = True,
+               placement: bool = True) -> ModelPlan:
+    """Kernel calls and memory plan of the main graph (``inplace=False``: no in-place ops;
+    ``placement=False``: concatenations always copy).
+
+    A kernel replaced through ``variants`` never runs in place and never writes an
+    interleaved slice: its access pattern is unknown; with variants, only slices that start
+    on an arena alignment boundary are placed.
     """
     variants = dict(variants or {})
     sg = model.main
     calls: list[tuple[int, str, KernelCall]] = []
     aliases: dict[int, int] = {}
     plan_ops: list[planner.PlanOp] = []
+    writer: dict[int, int] = {}  # tensor -> the call that writes it
     for op in sg.operators:
         prepared = REGISTRY[op.name].prepare(op, sg)
         if isinstance(prepared, Alias):
             aliases[prepared.output] = prepared.input
             continue
         if op.name in variants:
-            prepared = dataclasses.replace(prepared, source=variants[op.name], inplace=(), inplace_gap=None)
-        calls.append((op.index, op.name, prepared))
+            prepared = dataclasses.replace(prepared, source=variants[op.name], inplace=(), inplace_gap=None,
+                                           row_stride=None)
         over, gap = _inplace_inputs(sg, prepared) if inplace else ((), 0)
+        slices = _placeable(sg, prepared, calls, writer, bool(variants)) if placement else ()
         plan_ops.append(planner.PlanOp(
             tuple(a.tensor for a in prepared.args if not a.writable and a.tensor >= 0),
-            tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0), over, gap))
+            tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0), over, gap, slices))
+        for a in prepared.args:
+            if a.writable and a.tensor >= 0:
+                writer[a.tensor] = len(calls)
+        calls.append((op.index, op.name, prepared))
 
     def root(t: int) -> int:
         return planner.root_of(t, aliases)
@@ -257,8 +321,9 @@ def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inpla
     tail = [planner.PlanOp(tuple(root(s.tensor) for s in copies_needed), ())] if copies_needed else []
     sizes = {t.index: t.nbytes for t in sg.tensors}
     mem = planner.plan(plan_ops + tail, sizes, aliases, external)
-    return ModelPlan(tuple(calls), aliases, tuple(plan_ops + tail), mem, input_slot, output_slot,
-                     constants, tuple(copies_needed))
+    placed_calls, no_kernel = _apply_placement(sg, calls, writer, aliases, mem)
+    return ModelPlan(placed_calls, aliases, tuple(plan_ops + tail), mem, input_slot, output_slot,
+                     constants, tuple(copies_needed), no_kernel)
 
 
 def generate(model: Model, *, variants: Mapping[str, str] | None = None,
@@ -271,7 +336,8 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
     runtime_dir = tdir / "runtime"
 
     mp = plan_model(model, variants=variants)
-    calls, aliases, mem = mp.calls, mp.aliases, mp.mem
+    calls = tuple(c for k, c in enumerate(mp.calls) if k not in mp.no_kernel)
+    aliases, mem = mp.aliases, mp.mem
     input_slot, output_slot, constants, copies_needed = mp.input_slot, mp.output_slot, mp.constants, mp.copies_needed
     inputs, outputs = _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
 
@@ -287,6 +353,12 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
             return f"({const}{ctype} *)out[{output_slot[r]}]"
         if r in constants:
             return f"edgeq_t{r}"
+        placed = mem.placed.get(r)
+        if placed is not None and placed.anchor in output_slot:  # a slice of a graph output
+            at = f"out[{output_slot[placed.anchor]}]"
+            if placed.offset:
+                at = f"((uint8_t *){at} + {placed.offset})"
+            return f"({const}{ctype} *)(void *){at}"
         return f"({const}{ctype} *)(void *)&edgeq_arena[{mem.offsets[r]}]"
 
     used_consts: set[int] = set()
