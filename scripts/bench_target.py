@@ -39,12 +39,10 @@ TFLM_PERSON = {"arena": 82_292, "instructions_ref": 95_916_957, "instructions_cm
 
 
 def _person_npz(path: Path) -> Path:
-    xs = []
-    for name in ("person.bmp", "no_person.bmp"):
-        raw = (FIXTURES / "person_detection/testdata" / name).read_bytes()
-        off = int.from_bytes(raw[10:14], "little")
-        xs.append(np.frombuffer(raw[off:off + 9216], np.uint8).reshape(96, 96)[::-1].view(np.int8).reshape(96, 96, 1))
-    np.savez(path, x=np.stack(xs), y=np.array([1, 0]))
+    from edgeq.datasets.images import person_detection_inputs
+
+    x, y = person_detection_inputs(FIXTURES / "person_detection/testdata")
+    np.savez(path, x=x, y=y)
     return path
 
 

@@ -260,3 +260,45 @@ def test_make_npz_cli(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["digits", "-o", str(tmp_path / "x.npz"), "--limit", "0"])
     assert exit_.value.code == 2
+
+
+def _bmp_bytes(pixels: np.ndarray, top_down: bool = False) -> bytes:
+    """An uncompressed 8-bit BMP of ``pixels`` (H, W), rows padded to 4 bytes."""
+    h, w = pixels.shape
+    stride = (w + 3) // 4 * 4
+    rows = pixels if top_down else pixels[::-1]
+    data = b"".join(bytes(r) + b"\0" * (stride - w) for r in rows.astype(np.uint8))
+    offset = 14 + 40 + 256 * 4
+    header = b"BM" + (offset + len(data)).to_bytes(4, "little") + b"\0" * 4 + offset.to_bytes(4, "little")
+    info = (40).to_bytes(4, "little") + w.to_bytes(4, "little", signed=True) \
+        + (-h if top_down else h).to_bytes(4, "little", signed=True) + (1).to_bytes(2, "little") \
+        + (8).to_bytes(2, "little") + b"\0" * 24
+    return header + info + bytes(256 * 4) + data
+
+
+@pytest.mark.parametrize("top_down", [False, True])
+def test_read_bmp_gray_rows_and_padding(tmp_path, top_down):
+    from edgeq.datasets.images import read_bmp_gray
+
+    px = np.arange(5 * 7, dtype=np.uint8).reshape(5, 7)  # 7 wide: each row padded by 1 byte
+    (tmp_path / "a.bmp").write_bytes(_bmp_bytes(px, top_down))
+    assert np.array_equal(read_bmp_gray(tmp_path / "a.bmp"), px)
+
+
+def test_read_bmp_gray_refuses_bad_files_in_one_line(tmp_path):
+    from edgeq.datasets.images import read_bmp_gray
+
+    good = _bmp_bytes(np.zeros((4, 4), np.uint8))
+    (tmp_path / "t.bmp").write_bytes(good[:-5])
+    (tmp_path / "x.bmp").write_bytes(b"PK\x03\x04" + b"\0" * 60)
+    with pytest.raises(DataError, match=r"t\.bmp: truncated"):
+        read_bmp_gray(tmp_path / "t.bmp")
+    with pytest.raises(DataError, match=r"x\.bmp: not a BMP file"):
+        read_bmp_gray(tmp_path / "x.bmp")
+
+
+def test_person_detection_images(fixtures_dir):
+    from edgeq.datasets.images import person_detection_inputs
+
+    x, y = person_detection_inputs(fixtures_dir / "person_detection" / "testdata")
+    assert x.shape == (2, 96, 96, 1) and x.dtype == np.int8 and y.tolist() == [1, 0]

@@ -49,10 +49,10 @@ def _no_qemu_left(pattern: str) -> None:
 
 
 def _bmp(path: Path) -> np.ndarray:
-    raw = path.read_bytes()
-    off = int.from_bytes(raw[10:14], "little")
-    px = np.frombuffer(raw[off:off + 96 * 96], dtype=np.uint8).reshape(96, 96)[::-1]
-    return px.view(np.int8).reshape(96, 96, 1)
+    """One of the person_detection test images as person_detect's int8 input (96, 96, 1)."""
+    from edgeq.datasets.images import read_bmp_gray
+
+    return read_bmp_gray(path).view(np.int8)[..., None]
 
 
 def _firmware(model: Path, out_dir: Path, diag: bool = False):

@@ -21,20 +21,10 @@ from edgeq import qat  # noqa: E402
 from edgeq.errors import NotFullyIntegerError  # noqa: E402
 from edgeq.harness.oracle import TflmReference  # noqa: E402
 from edgeq.model.reader import read_model  # noqa: E402
+from test_ptq import _digits  # noqa: E402  (the same fixed split of scikit-learn's digits)
 
 # Ops whose int8 output carries its own range (the others keep their input's scale).
 _OWN_RANGE_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MEAN", "SOFTMAX"}
-
-
-def _digits():
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    x = (d.images / 16.0).astype(np.float32)[..., None]
-    y = d.target.astype(np.int64)
-    idx = np.random.default_rng(0).permutation(len(x))
-    x, y = x[idx], y[idx]
-    return x[:1400], y[:1400], x[1400:], y[1400:]
 
 
 def _cnn() -> "keras.Model":

@@ -44,11 +44,10 @@ def tflm_outputs(path: Path, specs_in, specs_out, inputs) -> list[np.ndarray]:
 
 
 def bmp_pixels(path: Path) -> np.ndarray:
-    """The fixtures' 96x96 8-bit BMPs as the int8 input person_detect expects."""
-    raw = path.read_bytes()
-    offset = int.from_bytes(raw[10:14], "little")
-    pix = np.frombuffer(raw[offset:offset + 96 * 96], dtype=np.uint8).reshape(96, 96)[::-1]
-    return np.ascontiguousarray(pix).view(np.int8).reshape(1, 96, 96, 1)
+    """The fixtures' 96x96 8-bit BMPs as the int8 input person_detect expects (batch of 1)."""
+    from edgeq.datasets.images import read_bmp_gray
+
+    return read_bmp_gray(path).view(np.int8).reshape(1, 96, 96, 1)
 
 
 @pytest.fixture(scope="module", autouse=True)
