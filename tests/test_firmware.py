@@ -5,7 +5,6 @@ hang, Ctrl-C) with no QEMU process left behind."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -172,7 +172,6 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     real part's memory (a ModelTooBigError naming the sizes before anything runs) and, for
     a part, give the clock the ms estimate is taken at; ``target_name`` None: the part's board."""
     from edgeq import targets
-    from edgeq.codegen import native
     from edgeq.codegen.native.emit import io_specs
     from edgeq.harness import npzio
     from edgeq.harness.oracle import TflmReference
@@ -294,7 +293,6 @@ def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.n
     """``edgeq run --target BOARD``: every sample through the firmware under the board's
     emulator; the raw outputs (one array a model output, N samples each)."""
     from edgeq import targets
-    from edgeq.codegen import native
     from edgeq.errors import MissingToolError
     from edgeq.harness.runners import qemu
     from edgeq.toolchain import arm

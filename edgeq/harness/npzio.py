@@ -9,8 +9,6 @@ type, through a temporary file renamed into place.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 

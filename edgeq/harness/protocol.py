@@ -10,7 +10,6 @@ pyserial ``Serial`` on a real port, a QEMU pty, or a socket). Every wait has a d
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Protocol as TypingProtocol

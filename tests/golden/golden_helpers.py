@@ -43,6 +43,28 @@ def tflm_outputs(path: Path, specs_in, specs_out, inputs) -> list[np.ndarray]:
     return run_tflm(path, specs_in, specs_out, inputs)
 
 
+def assert_bit_exact(path: Path, sources, seed: int, *, samples: int = SAMPLES, varied: bool = False,
+                     context: str = "") -> list[np.ndarray]:
+    """Run ``sources`` (the generated C of the model at ``path``) with host gcc and TFLM on
+    ``samples`` seeded random inputs and assert every output byte-identical; ``varied``:
+    also that each output takes more than one value (a constant output proves nothing).
+    Returns TFLM's outputs."""
+    from edgeq.harness.runners import host
+
+    inputs = random_inputs(sources.inputs, samples, seed=seed)
+    got = host.run(sources, inputs)
+    want = tflm_outputs(path, sources.inputs, sources.outputs, inputs)
+    assert len(got) == len(want)
+    where = f" ({context})" if context else ""
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert g.dtype == w.dtype and g.shape == w.shape, (k, g.shape, w.shape)
+        bad = np.any(g.reshape(samples, -1).view(np.uint8) != w.reshape(samples, -1).view(np.uint8), axis=1)
+        assert not bad.any(), f"output {k}: {int(bad.sum())}/{samples} samples differ from TFLM{where}"
+        if varied:
+            assert len(np.unique(w.reshape(samples, -1), axis=0)) > 1, f"output {k} never varies{where}"
+    return want
+
+
 def bmp_pixels(path: Path) -> np.ndarray:
     """The fixtures' 96x96 8-bit BMPs as the int8 input person_detect expects (batch of 1)."""
     from edgeq.datasets.images import read_bmp_gray

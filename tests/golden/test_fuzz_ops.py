@@ -16,7 +16,7 @@ from edgeq.harness.hostrun import run_tflm
 from edgeq.harness.runners import host
 from edgeq.model.reader import read_model
 from edgeq.ops._common import out_size
-from golden_helpers import private_build_cache, random_inputs
+from golden_helpers import assert_bit_exact, private_build_cache, random_inputs
 from tflite_builder import OneOp, T, build
 
 __all__ = ["private_build_cache"]  # the autouse fixture, imported
@@ -439,14 +439,7 @@ def test_random_single_op_model_is_bit_exact(kind, i, tmp_path):
     data = build(MAKERS[kind](rng))
     path = tmp_path / f"{kind}{i}.tflite"
     path.write_bytes(data)
-    sources = generate(read_model(path))
-    inputs = random_inputs(sources.inputs, SAMPLES, seed=i)
-    got = host.run(sources, inputs)
-    want = run_tflm(path, sources.inputs, sources.outputs, inputs)
-    for g, w in zip(got, want):
-        assert g.dtype == w.dtype and g.shape == w.shape
-        diff = np.any(g.reshape(SAMPLES, -1).view(np.uint8) != w.reshape(SAMPLES, -1).view(np.uint8), axis=1)
-        assert not diff.any(), f"{int(diff.sum())}/{SAMPLES} samples differ from TFLM"
+    assert_bit_exact(path, generate(read_model(path)), seed=i)
 
 
 def test_depthwise_without_bias(tmp_path):

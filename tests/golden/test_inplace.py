@@ -14,10 +14,8 @@ import numpy as np
 import pytest
 
 from edgeq.codegen.native.emit import generate, plan_model
-from edgeq.harness.hostrun import run_tflm
-from edgeq.harness.runners import host
 from edgeq.model.reader import read_model
-from golden_helpers import private_build_cache, random_inputs
+from golden_helpers import assert_bit_exact, private_build_cache
 from test_fuzz_ops import binary_case, conv_case, to_int16x8, unary_case
 from tflite_builder import Op, OneOp, build_graph
 
@@ -62,13 +60,7 @@ def test_in_place_op_is_bit_exact(kind, i, tmp_path):
     if mp.mem.inplace.get(op_out) is None:
         # the planner drops in-place merges only when they do not make the arena smaller
         assert plan_model(model, inplace=False).mem.arena_size <= mp.mem.arena_size
-    sources = generate(model)
-    inputs = random_inputs(sources.inputs, SAMPLES, seed=i)
-    got = host.run(sources, inputs)
-    want = run_tflm(path, sources.inputs, sources.outputs, inputs)
-    for g, w in zip(got, want):
-        assert g.dtype == w.dtype and g.shape == w.shape
-        assert np.array_equal(g.view(np.uint8), w.view(np.uint8)), "differs from TFLM"
+    assert_bit_exact(path, generate(model), seed=i)
 
 
 def test_most_cases_run_in_place(tmp_path):

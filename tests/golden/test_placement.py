@@ -15,10 +15,8 @@ import numpy as np
 import pytest
 
 from edgeq.codegen.native.emit import generate, plan_model
-from edgeq.harness.hostrun import run_tflm
-from edgeq.harness.runners import host
 from edgeq.model.reader import read_model
-from golden_helpers import GOLDEN_MODELS, private_build_cache, random_inputs
+from golden_helpers import GOLDEN_MODELS, assert_bit_exact, private_build_cache
 from tflite_builder import Op, T, build_graph
 
 __all__ = ["private_build_cache"]  # the autouse fixture, imported
@@ -212,14 +210,7 @@ def test_random_placement_is_bit_exact(int16, i, tmp_path):
     model = read_model(path)
     mp, flat = plan_model(model), plan_model(model, placement=False)
     assert mp.mem.arena_size <= flat.mem.arena_size
-    sources = generate(model)
-    inputs = random_inputs(sources.inputs, SAMPLES, seed=i)
-    got = host.run(sources, inputs)
-    want = run_tflm(path, sources.inputs, sources.outputs, inputs)
-    for g, w in zip(got, want):
-        assert g.dtype == w.dtype and g.shape == w.shape
-        assert np.array_equal(g.view(np.uint8), w.view(np.uint8)), f"differs from TFLM ({feats})"
-        assert len(np.unique(w.reshape(SAMPLES, -1), axis=0)) > 1, "degenerate output"
+    assert_bit_exact(path, generate(model), seed=i, varied=True, context=feats)
 
 
 def test_random_cases_place_most_concatenations(tmp_path):
