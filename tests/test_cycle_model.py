@@ -1,7 +1,9 @@
-"""The Cortex-M3/M4 cycle model against hand-counted TRM arithmetic.
+"""The Cortex-M3/M4 cycle model against hand-counted TRM arithmetic, and the Cortex-M7
+schedule against the same routines counted by hand under its documented rules.
 
 ``tests/microbench/microbench.c`` holds six Thumb-2 routines. Each runs once under QEMU
-with the instruction plugin (mps2-an386 for the M4, mps2-an385 for the M3); the blocks
+with the instruction plugin (mps2-an386 for the M4, mps2-an385 for the M3, mps2-an500 for
+the M7); the blocks
 between a routine's two labels go through ``edgeq.harness.cycles`` exactly as a bench's
 blocks do. The expected figures below are counted by hand, instruction by instruction,
 from the Cortex-M4 TRM (cycle table and "Load/store timings") and the Cortex-M3 TRM's
@@ -82,7 +84,39 @@ EXPECTED = {  # routine: (M4 cycles, M3 cycles, instructions executed)
 }
 
 
-@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385"])
+# Cortex-M7 (edgeq.harness.cycles_m7: dual issue, LLVM's latencies, mispredict M = 4),
+# counted by hand cycle by cycle; "a | b" = a and b issue in the same cycle.
+M = 4
+# entry: push (alone) | movw | movt (reads r0) | add r1,r0 + movs r2 | movs r3 + ldr r4,[r0],#4
+# (address ready) | ldr r5,[r1],#4 (r1 from the add: read early) | mla (r5 ready 1 after its
+# load) + subs | bne: 8 cycles. Loop: ldr + ldr (two load ports) | mla + subs | bne: 3.
+# Exit: mov | pop (alone) | bx: 3. Mispredicts: the loop branch once, the return once.
+MAC_M7 = 8 + 15 * 3 + 3 + 2 * M
+# entry: movw | movt + movs | 8 loads 2 apart (a load's result as the next address: 1
+# latency + read a cycle early), subs beside the last | bne: 1 + 1 + 15 + 1 + 1 = 19;
+# loop: 15 + 1 = 16; bx 1; mispredicts: the loop exit, the return.
+CHAIN_M7 = 19 + 9 * 16 + 1 + 2 * M
+# movs + movs | tst + beq: 2; tst + beq: 1 (19 times); adds + subs | bne: 2 (10 times);
+# subs + bne: 1 (10 times); bx 1. Mispredicts: the beq block entered 19 times fell through
+# 10: min(10, 9) = 9; the adds block's bne falls through once: 1; the return: 1.
+BRANCHY_M7 = 2 + 19 + 10 * 2 + 10 + 1 + (9 + 1 + 1) * M
+# entry as bench_mac's up to movs r3 + ldr r4,[r0] | ldr r5,[r1] + adds r0 | adds r1 + mla
+# | subs + bne: 8. Loop: ldr + ldr | adds + adds | mla + subs | bne: 4. Exit 3.
+DOT_M7 = 8 + 15 * 4 + 3 + 2 * M
+# movw | movt + movs | ldr + ldr | ldr ip + str (store port) | str [r0,r2] + ldr [r0,r2] |
+# str (port free again) + adds | ldr r1,[r0] (address from the add, read early: +1) |
+# add | ldrd (alone) | strd (alone) | add + bx: 13 cycles; the return mispredicts.
+LOADSTORE_M7 = 13 + M
+# entry: movs + movs | and | tbb (alone, 2 cycles, its index read early): 5. Loop head:
+# and | tbb: 4 (7 times). Cases 0..2: adds + b: 1 (6 times). Case 3: adds + adds | cmp +
+# bne: 2 (twice). Join: adds | cmp + bne: 2 (6 times). bx 1. Mispredicts: every tbb (8),
+# the loop exit (1), the return (1).
+TBB_M7 = 5 + 7 * 4 + 6 * 1 + 2 * 2 + 6 * 2 + 1 + (8 + 1 + 1) * M
+EXPECTED_M7 = {"mac": MAC_M7, "dot": DOT_M7, "chain": CHAIN_M7, "loadstore": LOADSTORE_M7,
+               "branchy": BRANCHY_M7, "tbb": TBB_M7}
+
+
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "mps2-an500"])
 def traced(request):
     _tools(plugin=True)
     from edgeq.harness.runners.qemu import trace
@@ -110,9 +144,10 @@ def test_model_matches_hand_counted_trm_cycles(traced, name):
     m4, m3, n_insns = EXPECTED[name]
     blocks = _routine_blocks(fw, tr, name)
     assert sum(b.count * len(b.insns) for b in blocks) == n_insns
+    want = {"cortex-m4": m4, "cortex-m3": m3, "cortex-m7": EXPECTED_M7[name]}[target.core]
     model = cycles.MODELS[target.cycle_model]
     got = sum(cycles.block_total(b, model) for b in blocks)
-    assert got == (m4 if target.core == "cortex-m4" else m3), (name, target.name)
+    assert got == want, (name, target.name)
 
 
 def test_branch_outcomes_come_from_the_plugin_not_the_direction(traced):

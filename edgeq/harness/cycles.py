@@ -36,6 +36,9 @@ instruction at a time in program order:
 * Cortex-M3: MLA/MLS 2, SMULL/UMULL 4, SMLAL/UMLAL 5 (middles of the TRM's ranges; the
   M3 ends long multiplies early on small operands).
 
+The Cortex-M7 (dual issue, branch prediction) has no TRM table: ``cycles_m7`` schedules its
+blocks after LLVM's scheduling model instead (``MODELS["cortex-m7"]``).
+
 Not modelled: wait states and bus contention (flash at speed, no caches), the TRM's
 "a base-update load takes 1 cycle when the next instruction reads no register", the
 possible extra cycle of PC-relative loads, and interrupts.
@@ -75,6 +78,7 @@ class CycleModel:
     name: str
     description: str
     overrides: tuple[tuple[str, int], ...]
+    scheduler: str = "trm"  # "trm": this module's rules; "m7": edgeq.harness.cycles_m7
 
     def table(self) -> dict[str, int]:
         return dict(self.overrides)
@@ -89,6 +93,9 @@ MODELS = {
     "cortex-m3": CycleModel("cortex-m3-trm", _DESC.format(core="Cortex-M3", p=P),
                             (("sdiv", 7), ("udiv", 7), ("mla", 2), ("mls", 2), ("smull", 4), ("umull", 4),
                              ("smlal", 5), ("umlal", 5))),
+    "cortex-m7": CycleModel("cortex-m7-llvm", "Cortex-M7 dual-issue schedule after LLVM's ARMScheduleM7 "
+                            "(units, latencies, issue rules), mispredict 4; see edgeq.harness.cycles_m7", (),
+                            scheduler="m7"),
 }
 
 
@@ -295,6 +302,10 @@ def taken(block: Block) -> int:
 
 def block_total(block: Block, model: CycleModel) -> int:
     """Cycles of all the block's executions."""
+    if model.scheduler == "m7":
+        from edgeq.harness import cycles_m7
+
+        return cycles_m7.block_total(block)
     return block_cycles(block, model) * block.count + P * taken(block)
 
 

@@ -44,7 +44,7 @@ TARGETS = (
         # QEMU's cortex-m7 has the double-precision FPv5 (MVFR0 0x10110221)
         cpu_flags=("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
         qemu_machine="mps2-an500",
-        cycle_model=None,  # dual-issue: no TRM table; LLVM's ARMScheduleM7 is not modelled yet
+        cycle_model="cortex-m7",  # dual issue: LLVM's scheduling model (edgeq.harness.cycles_m7)
         description="MPS2 AN500: Cortex-M7 (FPv5-D16), 4 MB code SSRAM + 4 MB SSRAM",
         **_COMMON,
     ),

@@ -108,3 +108,62 @@ def test_m3_multiplies_differ_from_the_m4():
 def test_long_multiply_writes_two_registers():
     # smull writes r0 and r1: a load addressed by r1 right after stalls
     assert cycles.block_cycles(_block("smull r0, r1, r2, r3", "ldr r2, [r1]"), M4) == 1 + 3
+
+
+# ---- Cortex-M7 (edgeq.harness.cycles_m7) -----------------------------------------------
+
+M7 = cycles.MODELS["cortex-m7"]
+
+
+@pytest.mark.parametrize("lines, want", [
+    # two independent ALU ops issue together; a dependent one waits for the result (1)
+    (("adds r0, #1", "adds r1, #1"), 1),
+    (("adds r0, #1", "adds r0, #1"), 2),
+    # two loads pair (two load ports); a third waits; a store pairs with a load
+    (("ldr r0, [r4]", "ldr r1, [r4, #4]", "ldr r2, [r4, #8]"), 2),
+    (("ldr r0, [r4]", "str r1, [r4, #8]"), 1),
+    # a loaded value: used by an ALU op 1 later, as an address 2 later, as store data 1 later
+    (("ldr r0, [r4]", "adds r1, r0, #1"), 2),
+    (("ldr r0, [r4]", "ldr r1, [r0]"), 3),
+    (("ldr r0, [r4]", "str r0, [r5]"), 1),
+    (("ldrb r0, [r4]", "adds r1, r0, #1"), 3),  # byte loads: latency 2
+    # an ALU result as an address is read a cycle early
+    (("adds r4, #4", "ldr r0, [r4]"), 3),
+    # shifted operands are read early too
+    (("adds r1, #1", "add.w r0, r2, r1, lsl #2"), 3),
+    # multiply latency 2; a MAC's accumulator is read a cycle late
+    (("mul r0, r1, r2", "adds r3, r0, #1"), 3),
+    (("mla r0, r1, r2, r0", "mla r0, r3, r4, r0"), 2),
+    # one MAC unit: two independent multiplies do not pair
+    (("mul r0, r1, r2", "mul r3, r4, r5"), 2),
+    # issued alone: LDM (one cycle per two registers), LDRD; SIMD only first of a pair
+    (("adds r0, #1", "ldm r4!, {r5, r6, r7}", "adds r1, #1"), 1 + 2 + 1),
+    (("adds r0, #1", "ldrd r2, r3, [r4]"), 2),
+    (("adds r0, #1", "uxtb r1, r2"), 2),
+    (("uxtb r1, r2", "adds r0, #1"), 1),
+    # the divider holds the pipeline
+    (("sdiv r0, r1, r2", "adds r3, #1"), 7 + 1),
+    # FP: latency 3, VMLA 6 (its result read by a dependent op)
+    (("vadd.f32 s0, s1, s2", "vadd.f32 s3, s0, s1"), 4),
+    (("vmla.f32 s0, s1, s2", "vmla.f32 s0, s3, s4"), 6),
+    (("vldr s0, [r0]", "vadd.f32 s1, s0, s0"), 2),
+])
+def test_m7_schedule(lines, want):
+    from edgeq.harness import cycles_m7
+
+    assert cycles_m7.block_cycles(_block(*lines)) == want
+
+
+def test_m7_mispredicts_and_totals():
+    from edgeq.harness import cycles_m7
+
+    loop = _block("subs r0, #1", "bne #0x0", count=16, fall=1)
+    assert cycles_m7.mispredicts(loop) == 1  # the loop exit
+    alternating = _block("tst r1, #1", "beq #0x40", count=20, fall=10)
+    assert cycles_m7.mispredicts(alternating) == 10
+    ret = _block("pop {r4, pc}", count=3)
+    assert cycles_m7.mispredicts(ret) == 3  # indirect: charged every time
+    assert cycles_m7.mispredicts(_block("bl #0x400", count=5)) == 0
+    total, model = cycles.estimate([loop, ret], "cortex-m7")
+    assert model.name == "cortex-m7-llvm"
+    assert total == 16 * 1 + 1 * cycles_m7.MISPREDICT + cycles_m7.block_total(ret)
