@@ -1,63 +1,10 @@
 /* SOFTMAX, int8 in, int8 out (scale 1/256, zero point -128), along the last dimension.
- * exp() and 1/x are gemmlowp's fixed-point approximations, as in TFLite Micro. */
+ * exp() and 1/x are gemmlowp's fixed-point approximations (edgeq_fixedpoint.h), as in
+ * TFLite Micro; the differences are in Q5.26 (5 integer bits). */
 #include <stddef.h>
 
 #include "edgeq_fixedpoint.h"
 #include "edgeq_micro.h"
-
-/* exp(a) for a in [-1/4, 0), Q0.31 in and out: Taylor expansion around -1/8. */
-static int32_t exp_quarter(int32_t a)
-{
-    const int32_t exp_minus_one_eighth = 1895147668;
-    const int32_t one_third = 715827883;
-    const int32_t x = edgeq_wrap_add(a, (int32_t)1 << 28);
-    const int32_t x2 = edgeq_sat_rounding_doubling_high_mul(x, x);
-    const int32_t x3 = edgeq_sat_rounding_doubling_high_mul(x2, x);
-    const int32_t x4 = edgeq_sat_rounding_doubling_high_mul(x2, x2);
-    const int32_t x4_4 = edgeq_rounding_divide_by_pot(x4, 2);
-    const int32_t poly = edgeq_rounding_divide_by_pot(
-        edgeq_wrap_add(edgeq_sat_rounding_doubling_high_mul(edgeq_wrap_add(x4_4, x3), one_third), x2), 1);
-    return edgeq_wrap_add(exp_minus_one_eighth,
-                          edgeq_sat_rounding_doubling_high_mul(exp_minus_one_eighth, edgeq_wrap_add(x, poly)));
-}
-
-/* exp(a) for a <= 0 given in Q5.26; result in Q0.31. */
-static int32_t exp_negative_q5_26(int32_t a)
-{
-    /* exp(-2^k) in Q0.31 for k = -2 .. 4 */
-    static const int32_t factors[7] = {1672461947, 1302514674, 790015084, 290630308,
-                                       39332535,   720401,     242};
-    const int32_t quarter = (int32_t)1 << 24;
-    const int32_t a_mod = edgeq_wrap_sub(a & (quarter - 1), quarter);
-    int32_t result = exp_quarter(edgeq_sat_mul_pot(a_mod, 5));
-    const int32_t remainder = edgeq_wrap_sub(a_mod, a);
-    int k;
-    for (k = 0; k < 7; ++k) {
-        if (remainder & ((int32_t)1 << (24 + k))) {
-            result = edgeq_sat_rounding_doubling_high_mul(result, factors[k]);
-        }
-    }
-    return (a == 0) ? INT32_MAX : result;
-}
-
-/* 1 / (1 + a) for a in [0, 1) in Q0.31: three Newton-Raphson steps in Q2.29. */
-static int32_t one_over_one_plus_x(int32_t a)
-{
-    const int32_t one_q2 = (int32_t)1 << 29;
-    const int32_t c48_17 = 1515870810;
-    const int32_t cm32_17 = -1010580540;
-    /* rounding half sum of a and 1.0 (INT32_MAX in Q0.31) */
-    const int64_t sum = (int64_t)a + (int64_t)INT32_MAX;
-    const int32_t half_den = (int32_t)((sum + ((sum >= 0) ? 1 : -1)) / 2);
-    int32_t x = edgeq_wrap_add(c48_17, edgeq_sat_rounding_doubling_high_mul(half_den, cm32_17));
-    int i;
-    for (i = 0; i < 3; ++i) {
-        const int32_t hdx = edgeq_sat_rounding_doubling_high_mul(half_den, x);
-        const int32_t one_minus = edgeq_wrap_sub(one_q2, hdx);
-        x = edgeq_wrap_add(x, edgeq_sat_mul_pot(edgeq_sat_rounding_doubling_high_mul(x, one_minus), 2));
-    }
-    return edgeq_sat_mul_pot(x, 1);
-}
 
 static int count_leading_zeros(uint32_t v)
 {
@@ -91,12 +38,12 @@ static void softmax_from_s8(const edgeq_softmax_params_t *p, const int8_t *input
             if (diff >= p->diff_min) {
                 const int32_t scaled = edgeq_sat_rounding_doubling_high_mul(
                     edgeq_wrap_shl(diff, p->input_left_shift), p->input_multiplier);
-                sum = edgeq_wrap_add(sum, edgeq_rounding_divide_by_pot(exp_negative_q5_26(scaled), 12));
+                sum = edgeq_wrap_add(sum, edgeq_rounding_divide_by_pot(edgeq_exp_on_negative_values(scaled, 5), 12));
             }
         }
         headroom = count_leading_zeros((uint32_t)sum);
         bits_over_unit = 12 - headroom;
-        scale = one_over_one_plus_x(
+        scale = edgeq_one_over_one_plus_x(
             (int32_t)(((uint32_t)sum << headroom) - ((uint32_t)1 << 31)));
         exponent = bits_over_unit + 31 - out_bits;
         for (c = 0; c < p->depth; ++c) {
@@ -104,7 +51,7 @@ static void softmax_from_s8(const edgeq_softmax_params_t *p, const int8_t *input
             if (diff >= p->diff_min) {
                 const int32_t scaled = edgeq_sat_rounding_doubling_high_mul(
                     edgeq_wrap_shl(diff, p->input_left_shift), p->input_multiplier);
-                const int32_t e = exp_negative_q5_26(scaled);
+                const int32_t e = edgeq_exp_on_negative_values(scaled, 5);
                 const int32_t v = edgeq_rounding_divide_by_pot(
                     edgeq_sat_rounding_doubling_high_mul(scale, e), exponent);
                 if (out_bits == 8) {
