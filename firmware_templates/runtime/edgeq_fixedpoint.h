@@ -217,6 +217,17 @@ static inline int16_t edgeq_rounding_divide_by_pot16(int16_t x, int exponent)
 
 /* ---- int16x8 requantization ---- */
 
+/* An int16 input rescaled as TFLM's int16 LOGISTIC/TANH do: x * multiplier, rounding
+ * shift right; multiplier 0 means a power-of-two input scale (3 << shift, no shift). */
+static inline int32_t edgeq_rescale_s16(int16_t x, int32_t multiplier, int32_t shift)
+{
+    if (multiplier == 0) {
+        multiplier = 3 << shift;
+        shift = 0;
+    }
+    return edgeq_asr(x * multiplier + ((shift > 0) ? (1 << (shift - 1)) : 0), (int)shift);
+}
+
 /* Arithmetic shift right of a signed 64-bit value. */
 static inline int64_t edgeq_asr64(int64_t x, int n)
 {

@@ -21,22 +21,11 @@ void edgeq_logistic_s8(const edgeq_sigmoid_params_t *p, const int8_t *input, int
     }
 }
 
-/* The input rescaled as TFLM's int16 kernels do: x * multiplier, rounding shift right. */
-static int32_t rescale16(const edgeq_sigmoid16_params_t *p, int16_t x)
-{
-    int32_t mult = p->input_multiplier, shift = p->input_left_shift;
-    if (mult == 0) { /* power-of-two input scale */
-        mult = 3 << shift;
-        shift = 0;
-    }
-    return edgeq_asr(x * mult + ((shift > 0) ? (1 << (shift - 1)) : 0), shift);
-}
-
 void edgeq_logistic_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input, int16_t *output)
 {
     int32_t i;
     for (i = 0; i < p->size; ++i) {
-        const int32_t x = rescale16(p, input[i]);
+        const int32_t x = edgeq_rescale_s16(input[i], p->input_multiplier, p->input_left_shift);
         const uint32_t a = (uint32_t)(x < 0 ? -x : x);
         const uint32_t uh = a >> 9;
         uint32_t r;
