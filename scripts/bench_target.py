@@ -46,8 +46,21 @@ def _person_npz(path: Path) -> Path:
     return path
 
 
+def bench_data(model: Path, ir, tmp: Path, samples: int) -> Path:
+    """The .npz a model is benched on: person_detect's two test images, else ``samples``
+    seeded random inputs."""
+    from edgeq.codegen.native.emit import io_specs
+    from edgeq.harness import measure
+
+    if model.name == "person_detect.tflite":
+        return _person_npz(tmp / "person.npz")
+    data = tmp / f"{model.stem}.npz"
+    np.savez(data, x=measure.random_inputs(io_specs(ir)[0], n=samples, seed=0)[0])
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
-    from edgeq.codegen.native.emit import io_specs, unsupported_ops
+    from edgeq.codegen.native.emit import unsupported_ops
     from edgeq.errors import EdgeqError
     from edgeq.harness import measure
     from edgeq.model.reader import read_model
@@ -66,11 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             if runtime == "native" and unsupported_ops(ir):
                 print(f"skipped {model.name}: not supported by edgeq-micro", file=sys.stderr)
                 continue
-            if model.name == "person_detect.tflite":
-                data = _person_npz(Path(tmp) / "person.npz")
-            else:
-                data = Path(tmp) / f"{model.stem}.npz"
-                np.savez(data, x=measure.random_inputs(io_specs(ir)[0], n=args.samples, seed=0)[0])
+            data = bench_data(model, ir, Path(tmp), args.samples)
             base, _, kernels = runtime.partition("-")
             os.environ["EDGEQ_TFLM_KERNELS"] = kernels or "reference"
             t = time.perf_counter()

@@ -20,12 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_target import FIXTURES, _person_npz  # noqa: E402
+from bench_target import FIXTURES, bench_data  # noqa: E402
 
 DEFAULT_MODELS = [
     FIXTURES / "hello_world/models/hello_world_int8.tflite",
@@ -36,7 +34,7 @@ DEFAULT_MODELS = [
 
 def main(argv: list[str] | None = None) -> int:
     from edgeq import targets
-    from edgeq.codegen.native.emit import io_specs, unsupported_ops
+    from edgeq.codegen.native.emit import unsupported_ops
     from edgeq.errors import EdgeqError
     from edgeq.harness import measure
     from edgeq.model.reader import read_model
@@ -57,11 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             if unsupported_ops(ir):
                 notes.append(f"skipped {model.name}: not supported by edgeq-micro")
                 continue
-            if model.name == "person_detect.tflite":
-                data = _person_npz(Path(tmp) / "person.npz")
-            else:
-                data = Path(tmp) / f"{model.stem}.npz"
-                np.savez(data, x=measure.random_inputs(io_specs(ir)[0], n=args.samples, seed=0)[0])
+            data = bench_data(model, ir, Path(tmp), args.samples)
             for board in boards:
                 if part is not None and targets.get(board).core != part.core:
                     continue
