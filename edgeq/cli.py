@@ -19,7 +19,7 @@ from typing import Callable, Optional
 import typer
 from rich.console import Console
 
-from edgeq.errors import EdgeqError
+from edgeq.errors import EdgeqError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -35,11 +35,24 @@ PART_HELP = ("A real part (stm32l4r5zi, nrf52840, stm32f746ng, stm32f446re, rp20
              "flash and RAM, ms at its clock.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 1) -> None:
     # One line, no rich markup interpretation of user-provided text (paths may hold brackets).
     sys.stderr.write(f"error: {message}\n")
     sys.stderr.flush()
-    raise typer.Exit(1)
+    raise typer.Exit(code)
+
+
+def _check_output_file(path: Optional[Path]) -> None:
+    """Refuse an output path that cannot become a file before any work is done."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise EdgeqError(f"{path} is a directory: give a file path to write")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise EdgeqError(f"{path}: {parent} is a file, not a directory")
+    if parent is not None and not os.access(parent, os.W_OK):
+        raise EdgeqError(f"{path}: cannot write in {parent}")
 
 
 @contextlib.contextmanager
@@ -71,6 +84,8 @@ def handles_errors(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except UsageError as exc:
+            _fail(str(exc), 2)
         except EdgeqError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:
@@ -301,10 +316,19 @@ def bench(
     no_flash: bool = typer.Option(False, "--no-flash", help="The board already runs this firmware: do not flash."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the report as JSON here."),
     md_path: Optional[Path] = typer.Option(None, "--md", help="Markdown report (default: the JSON's path with .md)."),
+    profile: bool = typer.Option(False, "--profile", help="Also profile one inference per op (a profile build: exact instructions, estimated cycles)."),
+    compare: Optional[str] = typer.Option(None, "--compare", help="With --profile: tflm profiles the TFLM app beside edgeq-micro (EDGEQ_TFLM_DIR; kernels from EDGEQ_TFLM_KERNELS)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="With --profile: a PNG bar chart of the instructions per op."),
 ) -> None:
     """Run MODEL on a board (emulated): size, instructions, accuracy, bit-exactness vs TFLM."""
     from edgeq.harness import measure
     from edgeq.report import bench as bench_report
+    from edgeq.report import profile as profile_report
+
+    if plot is not None and not profile:
+        raise UsageError("--plot needs --profile")
+    for out in (json_path, md_path, plot):
+        _check_output_file(out)
 
     with _progress("bench") as bar:
         tasks: dict[str, int] = {}
@@ -325,14 +349,20 @@ def bench(
         elif probe or pyocd_target or flash_cmd:
             _fail("--probe/--pyocd-target/--flash-cmd need --port (the board's serial port)")
         result = measure.bench(model, target, runtime=runtime, data=data, progress=progress,
-                               part=part, flash_kb=flash_kb, ram_kb=ram_kb, device=device)
+                               part=part, flash_kb=flash_kb, ram_kb=ram_kb, device=device,
+                               profile=profile, compare_with=compare)
+    if plot is not None:
+        profile_report.write_plot(result, plot)
     if json_path is not None:
         bench_report.write_json(result, json_path)
     if md_path is None and json_path is not None:
         md_path = json_path.with_suffix(".md")
     if md_path is not None:
-        bench_report.write_markdown(result, md_path)
+        bench_report.write_markdown(result, md_path, plot=plot)
     stdout.print(bench_report.table(result))
+    if result.ops is not None:
+        # wide enough for every column even when stdout is not a terminal (80 columns)
+        Console(width=max(stdout.width, profile_report.WIDTH[bool(compare)])).print(profile_report.table(result))
     if not result.bit_exact_vs_tflm:
         _fail(f"{result.mismatched_outputs} outputs differ from the TFLM interpreter ({result.first_mismatch})")
 

@@ -43,3 +43,7 @@ class ModelTooBigError(EdgeqError):
 
 class TargetError(EdgeqError):
     """Unknown target, or a run on the target failed (fault, timeout, protocol error)."""
+
+
+class UsageError(EdgeqError):
+    """Options that cannot be used together (the CLI exits 2, as for any usage error)."""

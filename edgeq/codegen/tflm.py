@@ -185,11 +185,12 @@ def write_files(out_dir: str | Path, files: dict[str, str]) -> None:
 FIRMWARE_MODEL_SECTION = ".rodata.edgeq_tflm_model"
 
 
-def firmware_sources(model_path: str | Path, target, *, kernels: str = "reference"):
+def firmware_sources(model_path: str | Path, target, *, kernels: str = "reference", profile: bool = False):
     """The TFLM application for a board: the exported files, ``edgeq_model.h`` (the same
     header edgeq-micro generates) and a MicroInterpreter implementation of it, linked with
     the TFLM library from ``EDGEQ_TFLM_DIR``. Returns sources for
-    :func:`edgeq.toolchain.arm.build_firmware`."""
+    :func:`edgeq.toolchain.arm.build_firmware`. ``profile``: the profile build, every op's
+    invoke between two markers (see ``NativeSources.segments``)."""
     from edgeq.codegen.native.emit import NativeSources, header_context, io_specs
     from edgeq.model.arena import measure_tflm_arena
     from edgeq.model.reader import read_model
@@ -206,7 +207,8 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
     name = c_identifier(model_path.stem)
     exported = generate(model, data, name=name, section=FIRMWARE_MODEL_SECTION, measured_arena=arena.total_bytes)
     inputs, outputs = io_specs(model)
-    ctx = {**header_context(model_path.name, exported.arena_size, inputs, outputs), "name": name}
+    ctx = {**header_context(model_path.name, exported.arena_size, inputs, outputs), "name": name,
+           "profile": profile, "op_slots": len(resolver_ops(model))}
     files = {k: v for k, v in exported.files.items() if k != "README.md"}
     files["edgeq_model.h"] = render("codegen/edgeq_model.h.j2", ctx)
     files["edgeq_model_tflm.cc"] = render("tflm/app/edgeq_model_tflm.cc.j2", ctx)
@@ -214,4 +216,16 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
         files=files, arena_size=exported.arena_size, weight_bytes=len(data), inputs=inputs, outputs=outputs,
         model_name=model_path.name, runtime_name="tflm" if kernels == "reference" else f"tflm-{kernels}",
         has_init=True, include_dirs=lib.include_dirs, libraries=(str(lib.library),), defines=lib.defines,
+        profile=profile, segments=_profile_segments(model) if profile else (),
     )
+
+
+def _profile_segments(model: Model) -> tuple[tuple[str, int], ...]:
+    """The TFLM app's segments between markers: each op of the main graph (the interpreter
+    invokes them in order), the interpreter's own work between two ops in between."""
+    segs: list[tuple[str, int]] = []
+    for op in model.main.operators:
+        if segs:
+            segs.append(("between", -1))
+        segs.append(("op", op.index))
+    return tuple(segs)

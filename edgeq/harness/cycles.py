@@ -318,6 +318,45 @@ def estimate(blocks: list[Block], core: str) -> tuple[int, CycleModel] | None:
     return sum(block_total(b, model) for b in blocks), model
 
 
+@dataclass(frozen=True)
+class SegmentEstimate:
+    """Cycles of each segment of a profile build's spans (see the plugin's ``mark=``):
+    ``inference[k]`` summed over the inference spans, ``calibration[k]`` of the first span."""
+
+    inference: tuple[int, ...]
+    calibration: tuple[int, ...]
+    model: CycleModel
+
+
+def estimate_segments(text: str, core: str) -> SegmentEstimate | None:
+    """Per-segment cycles from a plugin blocks file with ``s``/``c`` lines (None for a core
+    with no cycle model). Each block is costed as :func:`block_total` costs it, with the
+    executions and fall-throughs it had in that segment."""
+    model = MODELS.get(core)
+    if model is None:
+        return None
+    blocks = parse_blocks(text)
+    per = {"s": {}, "c": {}}
+    k = -1
+    for line in text.splitlines():
+        if line.startswith("b "):
+            k += 1
+        elif line[:2] in ("s ", "c ") and k >= 0:
+            _, seg, count, fall = line.split()
+            per[line[0]].setdefault(int(seg), []).append((k, int(count), int(fall)))
+
+    def costs(table) -> tuple[int, ...]:
+        n = max(table, default=-1) + 1
+        out = [0] * n
+        for seg, entries in table.items():
+            for b, count, fall in entries:
+                blk = blocks[b]
+                out[seg] += block_total(Block(blk.pc, count, blk.insns, fall), model)
+        return tuple(out)
+
+    return SegmentEstimate(costs(per["s"]), costs(per["c"]), model)
+
+
 def estimate_file(path: str | Path, core: str) -> tuple[int, CycleModel] | None:
     """:func:`estimate` of a plugin blocks file (None when the file is missing)."""
     path = Path(path)

@@ -80,6 +80,11 @@ class BenchResult:
     ram_limit_bytes: int | None = None
     code_by_object: dict = field(default_factory=dict)
     first_mismatch: str | None = None
+    # --profile (edgeq.harness.profile): one object an op, and the profile build's whole
+    # (its own build: never the figures above); --compare tflm: TFLM's profile too
+    ops: list | None = None
+    profile: dict | None = None
+    tflm_profile: dict | None = None
 
     def as_json(self) -> dict:
         d = asdict(self)
@@ -161,7 +166,7 @@ def firmware_sources(model_path: str | Path, runtime: str, target):
 def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "native", data: str | Path | None = None,
           progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None,
           part: str | None = None, flash_kb: int | None = None, ram_kb: int | None = None,
-          device=None) -> BenchResult:
+          device=None, profile: bool = False, compare_with: str | None = None) -> BenchResult:
     """Build MODEL for the board, run every sample under its emulator, compare with TFLM.
 
     ``device`` (:class:`edgeq.harness.runners.serial.SerialDevice`): run on a real board
@@ -170,7 +175,12 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
 
     ``part`` (see :mod:`edgeq.targets.parts`) or ``flash_kb``/``ram_kb`` hold the build to a
     real part's memory (a ModelTooBigError naming the sizes before anything runs) and, for
-    a part, give the clock the ms estimate is taken at; ``target_name`` None: the part's board."""
+    a part, give the clock the ms estimate is taken at; ``target_name`` None: the part's board.
+
+    ``profile``: also build and run the profile build on the first sample
+    (:mod:`edgeq.harness.profile`): ``ops`` and ``profile`` in the result. ``compare_with="tflm"``
+    (with ``profile``; needs EDGEQ_TFLM_DIR, kernels from EDGEQ_TFLM_KERNELS): the TFLM app's
+    profile on the same input, per op beside edgeq-micro's."""
     from edgeq import targets
     from edgeq.codegen.native.emit import io_specs
     from edgeq.harness import npzio
@@ -198,6 +208,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         from edgeq.errors import MissingToolError
 
         raise MissingToolError(reason)
+    _check_profile_args(profile, compare_with, runtime, device)
     clock_hz = budget.clock_hz if budget and budget.clock_hz else target.clock_hz
     model_path = Path(model_path)
     ir = read_model(model_path)
@@ -233,6 +244,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
         result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t), **kw)
         measured = None
+    profiles = _profiles(model_path, target, inputs, runtime, compare_with, budget, step) if profile else None
     step("TFLM reference", 0, n)
     ref = TflmReference(model_path.read_bytes()).run(*inputs)
     mismatched, first = compare(result.outputs, ref)
@@ -263,7 +275,56 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         flash_limit_bytes=budget.flash_bytes if budget else None,
         ram_limit_bytes=budget.ram_bytes if budget else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
         first_mismatch=first,
+        **(_profile_fields(*profiles) if profiles else {}),
     )
+
+
+def _check_profile_args(profile: bool, compare: str | None, runtime: str, device) -> None:
+    """Refuse --profile/--compare combinations that cannot work, before anything is built."""
+    from edgeq.errors import MissingToolError, UsageError
+    from edgeq.harness import profile as prof
+    from edgeq.harness.runners import qemu
+
+    if compare is not None and not profile:
+        raise UsageError("--compare needs --profile")
+    if not profile:
+        return
+    if device is not None:
+        raise UsageError("--profile runs under QEMU (exact instruction counts); drop --port")
+    if compare is not None:
+        if compare not in prof.COMPARE_RUNTIMES:
+            raise UsageError(f"--compare must be one of {', '.join(prof.COMPARE_RUNTIMES)}, not {compare!r}")
+        if runtime != "native":
+            raise UsageError("--compare tflm profiles edgeq-micro beside TFLM: use it with --runtime native")
+        from edgeq.toolchain import tflm_lib
+
+        tflm_lib.tree()  # a missing TFLM tree is a one-line error now, not after the edgeq run
+    reason = qemu.plugin_missing_reason()
+    if reason:
+        raise MissingToolError(f"--profile needs exact instruction counts: {reason}")
+
+
+def _profiles(model_path, target, inputs, runtime, compare, budget, step):
+    """(this runtime's profile, TFLM's profile or None)."""
+    from edgeq.harness import profile as prof
+
+    if target.cycle_model is None:
+        log.warning("%s (%s) has no cycle model: the profile gives exact instructions and no cycle estimates; "
+                    "profile on mps2-an385/an386/an500 for cycles", target.name, target.core)
+    step("profiling (profile build)", 0, 1)
+    mine = prof.profile(model_path, target, inputs, runtime=runtime, limits=_limits(budget))
+    theirs = None
+    if compare is not None:
+        step("profiling TFLM (profile build)", 0, 1)
+        theirs = prof.profile(model_path, target, inputs, runtime="tflm", limits=_limits(budget))
+    return mine, theirs
+
+
+def _profile_fields(mine, theirs) -> dict:
+    from edgeq.harness import profile as prof
+
+    return {"ops": prof.as_json(mine, theirs), "profile": prof.summary_json(mine),
+            "tflm_profile": prof.summary_json(theirs) if theirs is not None else None}
 
 
 def _limits(budget) -> dict:

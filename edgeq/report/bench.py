@@ -75,8 +75,9 @@ def rows(r) -> list[tuple[str, str]]:
     ]
 
 
-def render_markdown(r) -> str:
-    """The bench report as Markdown."""
+def render_markdown(r, plot: str | Path | None = None) -> str:
+    """The bench report as Markdown (with the per-op profile when the bench made one;
+    ``plot``: the profile chart to link)."""
     lines = [f"# edgeq bench: {r.model} on {r.target}", "", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v.replace('|', '/')} |" for k, v in rows(r)]
     if r.code_by_object:
@@ -86,12 +87,19 @@ def render_markdown(r) -> str:
               "cycle and latency figures, where given, are estimates from the named cycle model "
               "(edgeq.harness.cycles: Cortex-M TRM instruction timings times executed basic blocks, "
               "zero wait states), not measurements.", ""]
+    if getattr(r, "ops", None) is not None:
+        from edgeq.report import profile
+
+        lines.append(profile.render_markdown(r, plot=str(plot) if plot is not None else None))
     return "\n".join(lines)
 
 
-def write_markdown(result, path: str | Path) -> Path:
+def write_markdown(result, path: str | Path, plot: str | Path | None = None) -> Path:
+    """Write the Markdown report; ``plot`` (a chart written beside it) is linked relative to it."""
     path = Path(path)
-    _atomic_write(path, render_markdown(result))
+    if plot is not None:
+        plot = Path(os.path.relpath(Path(plot).resolve(), path.resolve().parent))
+    _atomic_write(path, render_markdown(result, plot=plot))
     return path
 
 

@@ -274,7 +274,8 @@ def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
     ctx = {"version": version, "board": target.name, "model_name": sources.model_name,
            "inputs": ins, "outputs": outs, "in_bytes": layout_bytes(io_layout(sources.inputs)),
            "out_bytes": layout_bytes(io_layout(sources.outputs)), "diag": diag,
-           "runtime_name": sources.runtime_name, "has_init": sources.has_init}
+           "runtime_name": sources.runtime_name, "has_init": sources.has_init,
+           "profile": sources.profile}
     files = dict(sources.files)
     files["main.c"] = render("app/main.c.j2", ctx)
     files.update(board_files(target))

@@ -80,6 +80,14 @@ class NativeSources:
     include_dirs: tuple[str, ...] = ()
     libraries: tuple[str, ...] = ()
     defines: tuple[str, ...] = ()
+    # A profile build (``edgeq bench --profile``) marks the boundaries between ops with calls
+    # of the app's edgeq_prof_mark. ``segments`` says what lies between two consecutive marks,
+    # in order: ("op", model op index), ("copies", -1) for the output copies edgeq-micro makes
+    # after its last kernel, ("between", -1) for an interpreter's own work between two ops.
+    # ``fused``: (model op index, how) for ops that run no code of their own.
+    profile: bool = False
+    segments: tuple[tuple[str, int], ...] = ()
+    fused: tuple[tuple[int, str], ...] = ()
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write every file into ``out_dir`` (created); returns the paths written."""
@@ -327,8 +335,10 @@ def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inpla
 
 
 def generate(model: Model, *, variants: Mapping[str, str] | None = None,
-             section: str | None = None) -> NativeSources:
-    """Generate the edgeq-micro sources for ``model`` (raises UnsupportedOpError first)."""
+             section: str | None = None, profile: bool = False) -> NativeSources:
+    """Generate the edgeq-micro sources for ``model`` (raises UnsupportedOpError first).
+    ``profile``: the profile build, a marker call before every kernel call and after the
+    last (see :class:`NativeSources`), for the firmware only."""
     check_supported(model)
     variants = dict(variants or {})
     sg = model.main
@@ -412,6 +422,7 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         **header_context(model_name, mem.arena_size, inputs, outputs),
         "constants": const_ctx, "ops": ops_ctx, "copies": copies,
         "num_views": len(aliases), "weight_bytes": weight_bytes, "section": section or "",
+        "profile": profile,
     }
     files: dict[str, str] = {
         "edgeq_model.h": render("codegen/edgeq_model.h.j2", ctx),
@@ -424,8 +435,13 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
             raise UnsupportedOpError(f"kernel source {src} not found in {runtime_dir}")
         files[path.name] = path.read_text()
     log.info("native: %d kernels, arena %d B, weights %d B", len(ops_ctx), mem.arena_size, weight_bytes)
+    segments = tuple(("op", o["index"]) for o in ops_ctx) + ((("copies", -1),) if copies else ())
+    fused = tuple(sorted([(op.index, "view") for op in sg.operators
+                          if any(t in aliases for t in op.outputs)]
+                         + [(mp.calls[k][0], "placed") for k in mp.no_kernel]))
     return NativeSources(files=files, arena_size=mem.arena_size, weight_bytes=weight_bytes,
-                         inputs=inputs, outputs=outputs, model_name=model_name)
+                         inputs=inputs, outputs=outputs, model_name=model_name, profile=profile,
+                         segments=segments if profile else (), fused=fused)
 
 
 def render_host_main(sources: NativeSources) -> str:

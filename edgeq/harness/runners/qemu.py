@@ -50,6 +50,7 @@ BATCH_MAGIC = 0x45444751
 EXIT_HARDFAULT = 3
 EXIT_UNEXPECTED_EXCEPTION = 4
 BEGIN, END = "edgeq_bench_begin", "edgeq_bench_end"
+MARK = "edgeq_prof_mark"  # a profile build's marker between ops
 _STACK_USED = re.compile(r"m-edgeq-stack-used-\[(\d+)\]")
 _ARENA_USED = re.compile(r"m-edgeq-arena-used-\[(\d+)\]")
 DEFAULT_SAMPLE_TIMEOUT = 60.0  # seconds without a finished sample before a run is called hung
@@ -110,6 +111,12 @@ class RunResult:
     arena_used: int | None = None  # bytes the runtime reports using (TFLM: arena_used_bytes())
     cycles_estimate: int | None = None  # all inferences together (edgeq.harness.cycles)
     cycle_model: str | None = None
+    # a profile build (``profile=True``): the instructions of every segment between markers,
+    # one tuple a span (the calibration span first), and the cycles of each segment (summed
+    # over the inference spans; and of the calibration span's segments)
+    segments: tuple[tuple[int, ...], ...] | None = None
+    segment_cycles: tuple[int, ...] | None = None
+    calibration_segment_cycles: tuple[int, ...] | None = None
 
     @property
     def samples(self) -> int:
@@ -120,7 +127,7 @@ class RunResult:
 
 
 def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
-             batch: bool, blocks_out: Path | None = None, monitor: str = "none") -> list[str]:
+             batch: bool, blocks_out: Path | None = None, monitor: str = "none", mark: bool = False) -> list[str]:
     qemu = find_qemu()
     if qemu is None:
         raise MissingToolError(f"{QEMU} not found: {APT_HINT}")
@@ -140,6 +147,8 @@ def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
         args = f"{plugin},begin=0x{fw.symbols[BEGIN] & ~1:x},end=0x{fw.symbols[END] & ~1:x},out={plugin_out}"
         if blocks_out is not None:
             args += f",blocks={blocks_out}"
+        if mark:
+            args += f",mark=0x{fw.symbols[MARK] & ~1:x}"
         cmd += ["-plugin", args]
     if batch:
         cmd += ["-device", f"loader,addr=0x{fw.symbols['edgeq_host_request']:x},data=0x{BATCH_MAGIC:x},data-len=4"]
@@ -231,7 +240,9 @@ def _exit_error(fw, target, rc: int, uart: str, stderr: str) -> TargetError:
     return TargetError(f"{target.name}: QEMU ended with exit code {rc}" + (f": {tail[:160]}" if tail else ""))
 
 
-def _read_spans(path: Path) -> tuple[list[int], int | None]:
+def _read_spans(path: Path, segments: list | None = None) -> tuple[list[int], int | None]:
+    """The spans' instructions and the run's total; a profile run's ``seg`` lines (one
+    tuple a span) are appended to ``segments`` when given."""
     spans, total = [], None
     if path.is_file():
         for line in path.read_text().splitlines():
@@ -240,6 +251,8 @@ def _read_spans(path: Path) -> tuple[list[int], int | None]:
                 spans.append(int(val))
             elif kind == "total":
                 total = int(val)
+            elif kind == "seg" and segments is not None:
+                segments.append(tuple(int(v) for v in val.split()))
     return spans, total
 
 
@@ -280,11 +293,20 @@ def unpack_outputs(fw, raw: bytes, n: int) -> list[np.ndarray]:
 
 
 def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEFAULT_SAMPLE_TIMEOUT,
-        count_instructions: bool = True, progress: Callable[[int, int], None] | None = None) -> RunResult:
+        count_instructions: bool = True, progress: Callable[[int, int], None] | None = None,
+        profile: bool = False) -> RunResult:
     """Run every sample through the firmware under QEMU (batch mode). ``inputs[i]`` holds
     input i of all N samples. A run with no finished sample for ``sample_timeout`` seconds
-    is a hang: QEMU is killed and TargetError raised."""
+    is a hang: QEMU is killed and TargetError raised. ``profile``: ``fw`` is a profile build;
+    the plugin splits every span at its markers (``RunResult.segments``)."""
     from edgeq.toolchain.arm import io_layout, layout_bytes
+
+    if profile:
+        reason = plugin_missing_reason()
+        if reason:
+            raise MissingToolError(f"a per-op profile needs exact instruction counts: {reason}")
+        if MARK not in fw.symbols:
+            raise TargetError(f"{fw.elf.name} is not a profile build (no {MARK})")
 
     payload, n = pack_inputs(fw, inputs)
     out_rec = layout_bytes(io_layout(fw.outputs))
@@ -297,7 +319,8 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
         spans_file = tmp / "spans.txt"
         blocks_file = tmp / "blocks.txt" if use_plugin and target.cycle_model else None
         cmd = _command(fw, target, serial=f"file:{tmp / 'uart.log'}", icount=count_instructions and not use_plugin,
-                       plugin_out=spans_file if use_plugin else None, batch=True, blocks_out=blocks_file)
+                       plugin_out=spans_file if use_plugin else None, batch=True, blocks_out=blocks_file,
+                       mark=profile)
         out_file = tmp / "edgeq_out.bin"
         with _qemu(cmd, tmp) as proc:
             done, last_change = -1, time.monotonic()
@@ -322,8 +345,13 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
         raw = out_file.read_bytes() if out_file.exists() else b""
         if len(raw) != n * rec:
             raise TargetError(f"{target.name}: the firmware wrote {len(raw)} bytes of results, expected {n * rec}")
-        spans, total = _read_spans(spans_file)
+        segments: list[tuple[int, ...]] = []
+        spans, total = _read_spans(spans_file, segments)
         est = cycles.estimate_file(blocks_file, target.cycle_model) if blocks_file is not None else None
+        seg_est = (cycles.estimate_segments(blocks_file.read_text(), target.cycle_model)
+                   if profile and blocks_file is not None and blocks_file.is_file() else None)
+    if profile and (len(segments) != len(spans) or any(sum(g) != s for g, s in zip(segments, spans))):
+        raise TargetError(f"instruction plugin: {len(segments)} segmented spans do not match its {len(spans)} spans")
     wall = time.monotonic() - started
     recs = np.frombuffer(raw, dtype=np.uint8).reshape(n, rec)
     outputs = unpack_outputs(fw, recs[:, :out_rec].tobytes(), n)
@@ -354,7 +382,10 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
                      status=tuple(int(s) for s in status), wall_s=wall, total_instructions=total,
                      stack_used=stack_used, cycles_estimate=est[0] if est else None,
                      arena_used=int(m.group(1)) if (m := _ARENA_USED.search(uart)) else None,
-                     cycle_model=est[1].name if est else None)
+                     cycle_model=est[1].name if est else None,
+                     segments=tuple(segments) if profile else None,
+                     segment_cycles=seg_est.inference if seg_est else None,
+                     calibration_segment_cycles=seg_est.calibration if seg_est else None)
 
 
 # ---- a bare program ---------------------------------------------------------------------
