@@ -326,6 +326,9 @@ class SegmentEstimate:
     inference: tuple[int, ...]
     calibration: tuple[int, ...]
     model: CycleModel
+    # the instructions of the blocks each segment entered (summed over the inference spans):
+    # equal to the plugin's own segment counts when every marker starts a block
+    inference_instructions: tuple[int, ...] = ()
 
 
 def estimate_segments(text: str, core: str) -> SegmentEstimate | None:
@@ -345,16 +348,19 @@ def estimate_segments(text: str, core: str) -> SegmentEstimate | None:
             _, seg, count, fall = line.split()
             per[line[0]].setdefault(int(seg), []).append((k, int(count), int(fall)))
 
-    def costs(table) -> tuple[int, ...]:
+    def costs(table, cost) -> tuple[int, ...]:
         n = max(table, default=-1) + 1
         out = [0] * n
         for seg, entries in table.items():
             for b, count, fall in entries:
-                blk = blocks[b]
-                out[seg] += block_total(Block(blk.pc, count, blk.insns, fall), model)
+                out[seg] += cost(Block(blocks[b].pc, count, blocks[b].insns, fall))
         return tuple(out)
 
-    return SegmentEstimate(costs(per["s"]), costs(per["c"]), model)
+    def total(b: Block) -> int:
+        return block_total(b, model)
+
+    return SegmentEstimate(costs(per["s"], total), costs(per["c"], total), model,
+                           costs(per["s"], lambda b: b.count * len(b.insns)))
 
 
 def estimate_file(path: str | Path, core: str) -> tuple[int, CycleModel] | None:

@@ -117,6 +117,7 @@ class RunResult:
     segments: tuple[tuple[int, ...], ...] | None = None
     segment_cycles: tuple[int, ...] | None = None
     calibration_segment_cycles: tuple[int, ...] | None = None
+    segment_block_instructions: tuple[int, ...] | None = None  # the same segments counted from blocks
 
     @property
     def samples(self) -> int:
@@ -385,7 +386,8 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
                      cycle_model=est[1].name if est else None,
                      segments=tuple(segments) if profile else None,
                      segment_cycles=seg_est.inference if seg_est else None,
-                     calibration_segment_cycles=seg_est.calibration if seg_est else None)
+                     calibration_segment_cycles=seg_est.calibration if seg_est else None,
+                     segment_block_instructions=seg_est.inference_instructions if seg_est else None)
 
 
 # ---- a bare program ---------------------------------------------------------------------
