@@ -31,6 +31,8 @@ console = Console(stderr=True)
 stdout = Console()
 
 
+KERNELS_HELP = ("edgeq-micro's kernels: fast (the fast variants for the board's core where they apply) "
+                "or reference (TFLM's reference algorithms only).")
 PART_HELP = ("A real part (stm32l4r5zi, nrf52840, stm32f746ng, stm32f446re, rp2040): hold the build to its "
              "flash and RAM, ms at its clock.")
 
@@ -232,6 +234,7 @@ def run(
     input_path: Path = typer.Option(..., "--input", help=".npz with inputs under x (or x0, x1, ...)."),
     output: Path = typer.Option(..., "-o", "--output", help=".npz to write the raw outputs to (under out)."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM interpreter)."),
+    kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP + " On the host: portable C."),
 ) -> None:
     """Run every input sample through MODEL and write the raw outputs."""
     from edgeq.codegen.native.emit import io_specs
@@ -243,12 +246,14 @@ def run(
     ir = read_model(model)
     specs_in, specs_out = io_specs(ir)
     inputs = npzio.load_inputs(input_path, specs_in)
+    if kernels not in ("fast", "reference"):
+        raise UsageError(f"--kernels must be fast or reference, not {kernels!r}")
     if target != "host":
-        _run_on_board(model, target, inputs, output, runtime)
+        _run_on_board(model, target, inputs, output, runtime, kernels)
         return
     with console.status(f"running {inputs[0].shape[0] if inputs else 0} samples on the host ({runtime})..."):
         if runtime == "native":
-            _, outs = hostrun.run_native(model, inputs)
+            _, outs = hostrun.run_native(model, inputs, kernels=kernels)
         else:
             outs = hostrun.run_tflm_isolated(model, specs_in, specs_out, inputs)
     npzio.save_outputs(output, outs)
@@ -263,13 +268,13 @@ def _progress(description: str):
                     console=console, transient=True)
 
 
-def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str) -> None:
+def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str, kernels: str) -> None:
     from edgeq.harness import measure, npzio
 
     n = int(inputs[0].shape[0]) if inputs else 0
     with _progress("running") as bar:
         task = bar.add_task(f"running on {target} (QEMU)", total=n)
-        outs = measure.run_on_board(model, target, inputs, runtime=runtime,
+        outs = measure.run_on_board(model, target, inputs, runtime=runtime, kernels=kernels,
                                     progress=lambda d, t: bar.update(task, completed=d))
     npzio.save_outputs(output, outs)
     stdout.print(f"wrote {output}: {n} samples on {target}, outputs {[list(o.shape) for o in outs]}")
@@ -285,12 +290,14 @@ def build(
     flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Flash of the part, KiB (default: the board's)."),
     ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="RAM of the part, KiB (default: the board's)."),
     part: Optional[str] = typer.Option(None, "--part", help=PART_HELP),
+    kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
 ) -> None:
     """Build the firmware for MODEL on a board: flash and RAM figures, firmware.elf."""
     from edgeq.harness import measure
 
     with console.status(f"building firmware for {target or part}..."):
-        fw = measure.build(model, target, output, runtime=runtime, flash_kb=flash_kb, ram_kb=ram_kb, part=part)
+        fw = measure.build(model, target, output, runtime=runtime, flash_kb=flash_kb, ram_kb=ram_kb, part=part,
+                           kernels=kernels)
     s = fw.size
     stdout.print(
         f"wrote {fw.elf}: flash {s.flash_bytes:,} B (code {s.code_bytes:,}, model {s.model_bytes:,}, "
@@ -319,6 +326,7 @@ def bench(
     profile: bool = typer.Option(False, "--profile", help="Also profile one inference per op (a profile build: exact instructions, estimated cycles)."),
     compare: Optional[str] = typer.Option(None, "--compare", help="With --profile: tflm profiles the TFLM app beside edgeq-micro (EDGEQ_TFLM_DIR; kernels from EDGEQ_TFLM_KERNELS)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="With --profile: a PNG bar chart of the instructions per op."),
+    kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
 ) -> None:
     """Run MODEL on a board (emulated): size, instructions, accuracy, bit-exactness vs TFLM."""
     from edgeq.harness import measure
@@ -350,7 +358,7 @@ def bench(
             _fail("--probe/--pyocd-target/--flash-cmd need --port (the board's serial port)")
         result = measure.bench(model, target, runtime=runtime, data=data, progress=progress,
                                part=part, flash_kb=flash_kb, ram_kb=ram_kb, device=device,
-                               profile=profile, compare_with=compare)
+                               profile=profile, compare_with=compare, kernels=kernels)
     if plot is not None:
         profile_report.write_plot(result, plot)
     if json_path is not None:

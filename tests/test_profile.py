@@ -193,12 +193,12 @@ def _inputs(model: Path, seed: int = 0):
 def _run_profile_build(model: Path, board: str):
     """The native profile build of ``model`` run once under QEMU: (sources, RunResult)."""
     from edgeq import targets
-    from edgeq.harness import profile as prof
+    from edgeq.harness.measure import firmware_sources
     from edgeq.harness.runners import qemu
     from edgeq.toolchain import arm
 
     target = targets.get(board)
-    sources = prof.profile_sources(model, "native", target)
+    sources = firmware_sources(model, "native", target, profile=True)
     fw = arm.build_firmware(sources, target)
     return sources, qemu.run(fw, target, _inputs(model), profile=True)
 

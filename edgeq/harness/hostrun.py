@@ -11,16 +11,19 @@ from typing import Sequence
 
 import numpy as np
 
-from edgeq.errors import UnsupportedOpError
+from edgeq.errors import UnsupportedOpError, UsageError
 
 
-def run_native(model_path: str | Path, inputs: Sequence[np.ndarray]):
+def run_native(model_path: str | Path, inputs: Sequence[np.ndarray], *, kernels: str = "fast"):
     """Compile the edgeq-micro sources for the host (cached) and run every sample in one
-    process. Returns ``(sources, outputs)``."""
+    process (``kernels`` "fast": the portable fast variants; "reference"). Returns
+    ``(sources, outputs)``."""
     from edgeq.codegen.native import generate
     from edgeq.harness.runners import host
 
-    sources = generate(model_path)
+    if kernels not in ("fast", "reference"):
+        raise UsageError(f"--kernels must be fast or reference, not {kernels!r}")
+    sources = generate(model_path, features=() if kernels == "fast" else None)
     return sources, host.run(sources, inputs)
 
 

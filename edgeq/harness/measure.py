@@ -149,24 +149,32 @@ def compare(target_outs: Sequence[np.ndarray], ref_outs: Sequence[np.ndarray]) -
     return bad, first
 
 
-def firmware_sources(model_path: str | Path, runtime: str, target):
-    """The model's sources for a board: edgeq-micro (``native``) or the TFLM application
-    (``tflm``; kernels from ``EDGEQ_TFLM_KERNELS``: reference or cmsis_nn)."""
+KERNELS = ("fast", "reference")
+
+
+def firmware_sources(model_path: str | Path, runtime: str, target, *, kernels: str = "fast", profile: bool = False):
+    """The model's sources for a board: edgeq-micro (``native``; ``kernels`` "fast": the fast
+    variants for the board's core features where they apply, "reference": the reference
+    kernels only) or the TFLM application (``tflm``; kernels from ``EDGEQ_TFLM_KERNELS``:
+    reference or cmsis_nn). ``profile``: the profile build (:mod:`edgeq.harness.profile`)."""
     if runtime == "native":
         from edgeq.codegen import native
 
-        return native.generate(model_path)
+        if kernels not in KERNELS:
+            raise TargetError(f"--kernels must be one of {', '.join(KERNELS)}, not {kernels!r}")
+        return native.generate(model_path, features=target.features if kernels == "fast" else None, profile=profile)
     if runtime == "tflm":
         from edgeq.codegen import tflm
 
-        return tflm.firmware_sources(model_path, target, kernels=os.environ.get("EDGEQ_TFLM_KERNELS", "reference"))
+        return tflm.firmware_sources(model_path, target, kernels=os.environ.get("EDGEQ_TFLM_KERNELS", "reference"),
+                                     profile=profile)
     raise TargetError(f"--runtime must be native or tflm, not {runtime!r}")
 
 
 def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "native", data: str | Path | None = None,
           progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None,
           part: str | None = None, flash_kb: int | None = None, ram_kb: int | None = None,
-          device=None, profile: bool = False, compare_with: str | None = None) -> BenchResult:
+          device=None, profile: bool = False, compare_with: str | None = None, kernels: str = "fast") -> BenchResult:
     """Build MODEL for the board, run every sample under its emulator, compare with TFLM.
 
     ``device`` (:class:`edgeq.harness.runners.serial.SerialDevice`): run on a real board
@@ -223,7 +231,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         raise DataError(f"{data}: no samples")
 
     step("generating C", 0, 1)
-    sources = firmware_sources(model_path, runtime, target)
+    sources = firmware_sources(model_path, runtime, target, kernels=kernels)
     step("compiling firmware", 0, 1)
     fw = arm.build_firmware(sources, target, **_limits(budget))
     step("running on the target", 0, n)
@@ -244,7 +252,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
         result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t), **kw)
         measured = None
-    profiles = _profiles(model_path, target, inputs, runtime, compare_with, budget, step) if profile else None
+    profiles = _profiles(model_path, target, inputs, runtime, compare_with, budget, step, kernels) if profile else None
     step("TFLM reference", 0, n)
     ref = TflmReference(model_path.read_bytes()).run(*inputs)
     mismatched, first = compare(result.outputs, ref)
@@ -304,7 +312,7 @@ def _check_profile_args(profile: bool, compare: str | None, runtime: str, device
         raise MissingToolError(f"--profile needs exact instruction counts: {reason}")
 
 
-def _profiles(model_path, target, inputs, runtime, compare, budget, step):
+def _profiles(model_path, target, inputs, runtime, compare, budget, step, kernels):
     """(this runtime's profile, TFLM's profile or None)."""
     from edgeq.harness import profile as prof
 
@@ -312,7 +320,7 @@ def _profiles(model_path, target, inputs, runtime, compare, budget, step):
         log.warning("%s (%s) has no cycle model: the profile gives exact instructions and no cycle estimates; "
                     "profile on mps2-an385/an386/an500 for cycles", target.name, target.core)
     step("profiling (profile build)", 0, 1)
-    mine = prof.profile(model_path, target, inputs, runtime=runtime, limits=_limits(budget))
+    mine = prof.profile(model_path, target, inputs, runtime=runtime, limits=_limits(budget), kernels=kernels)
     theirs = None
     if compare is not None:
         step("profiling TFLM (profile build)", 0, 1)
@@ -335,7 +343,7 @@ def _limits(budget) -> dict:
 
 
 def build(model_path: str | Path, target_name: str | None, out_dir: str | Path, *, runtime: str = "native",
-          flash_kb: int | None = None, ram_kb: int | None = None, part: str | None = None):
+          flash_kb: int | None = None, ram_kb: int | None = None, part: str | None = None, kernels: str = "fast"):
     """``edgeq build``: the firmware for MODEL on the board, written into ``out_dir``
     (sources, linker script, ``firmware.elf``, ``firmware.map``); returns the Firmware.
     ``part`` or ``flash_kb``/``ram_kb``: the memory budget (see :func:`bench`)."""
@@ -345,12 +353,13 @@ def build(model_path: str | Path, target_name: str | None, out_dir: str | Path, 
 
     target_name, budget = parts.resolve(target_name, part, flash_kb, ram_kb)
     target = targets.get(target_name)
-    sources = firmware_sources(model_path, runtime, target)
+    sources = firmware_sources(model_path, runtime, target, kernels=kernels)
     return arm.build_firmware(sources, target, out_dir, **_limits(budget))
 
 
 def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.ndarray], *,
-                 runtime: str = "native", progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
+                 runtime: str = "native", progress: Callable[[int, int], None] | None = None,
+                 kernels: str = "fast") -> list[np.ndarray]:
     """``edgeq run --target BOARD``: every sample through the firmware under the board's
     emulator; the raw outputs (one array a model output, N samples each)."""
     from edgeq import targets
@@ -362,5 +371,5 @@ def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.n
     reason = qemu.available(target)
     if reason:
         raise MissingToolError(reason)
-    fw = arm.build_firmware(firmware_sources(model_path, runtime, target), target)
+    fw = arm.build_firmware(firmware_sources(model_path, runtime, target, kernels=kernels), target)
     return list(qemu.run(fw, target, inputs, count_instructions=False, progress=progress).outputs)

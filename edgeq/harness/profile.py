@@ -27,7 +27,6 @@ first sample): the counts are exact for that input.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -156,26 +155,13 @@ def account(model, segments_roles: Sequence[tuple[str, int]], fused: Sequence[tu
     return prof
 
 
-def profile_sources(model_path: str | Path, runtime: str, target):
-    """The profile build's sources for ``runtime`` ("native" or "tflm"; TFLM kernels from
-    ``EDGEQ_TFLM_KERNELS``)."""
-    if runtime == "native":
-        from edgeq.codegen import native
-
-        return native.generate(model_path, profile=True)
-    if runtime == "tflm":
-        from edgeq.codegen import tflm
-
-        return tflm.firmware_sources(model_path, target, kernels=os.environ.get("EDGEQ_TFLM_KERNELS", "reference"),
-                                     profile=True)
-    raise TargetError(f"--runtime must be native or tflm, not {runtime!r}")
-
-
 def profile(model_path: str | Path, target, inputs: Sequence[np.ndarray], *, runtime: str = "native",
-            sample_timeout: float | None = None, limits: dict | None = None) -> Profile:
-    """Build ``runtime``'s profile firmware of MODEL for ``target``, run the first sample of
-    ``inputs`` under QEMU with the instruction plugin, and account every segment.
-    ``limits``: build_firmware's memory-budget keywords."""
+            sample_timeout: float | None = None, limits: dict | None = None, kernels: str = "fast") -> Profile:
+    """Build ``runtime``'s profile firmware of MODEL for ``target`` (edgeq-micro's ``kernels``:
+    fast or reference; TFLM's from EDGEQ_TFLM_KERNELS), run the first sample of ``inputs``
+    under QEMU with the instruction plugin, and account every segment. ``limits``:
+    build_firmware's memory-budget keywords."""
+    from edgeq.harness.measure import firmware_sources
     from edgeq.harness.runners import qemu
     from edgeq.model.reader import read_model
     from edgeq.toolchain import arm
@@ -185,7 +171,7 @@ def profile(model_path: str | Path, target, inputs: Sequence[np.ndarray], *, run
         from edgeq.errors import MissingToolError
 
         raise MissingToolError(f"--profile needs exact instruction counts: {reason}")
-    sources = profile_sources(model_path, runtime, target)
+    sources = firmware_sources(model_path, runtime, target, kernels=kernels, profile=True)
     fw = arm.build_firmware(sources, target, **(limits or {}))
     first = [np.asarray(x)[:1] for x in inputs]
     kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}

@@ -28,6 +28,9 @@ class Arg:
     tensor: int
     ctype: str  # element type, e.g. "int8_t"
     writable: bool = False
+    # the name of one of the call's ``consts`` (weights re-laid-out for a fast kernel) instead
+    # of a tensor; ``tensor`` is then -1
+    const: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,13 @@ class KernelCall:
     # the parameter struct's ``field`` elements apart (``n`` as prepared), so the output can
     # be a slice interleaved with others (a concatenation on channels); None: it cannot
     row_stride: tuple[str, int] | None = None
+    # constants made for this call at generation time (a fast variant's re-laid-out weights):
+    # ``(name, ctype, values)``, emitted with the weights (flash) as ``op<N>_<name>`` and
+    # passed where an ``Arg(const=name)`` stands
+    consts: tuple[tuple[str, str, np.ndarray], ...] = ()
+    # bytes of scratch memory the kernel needs while it runs (an im2col buffer): the memory
+    # planner reserves them in the arena for this op only and passes them as a last argument
+    scratch: int = 0
 
 
 @dataclass(frozen=True)
@@ -477,3 +487,44 @@ def window_inplace_gap(op: Operator, x: Tensor, w: Tensor, y: Tensor) -> int | N
             lowest = min((r * in_w + col) * in_px, below_next)
             gap = max(gap, (oy * out_w + ox + 1) * out_px - lowest)
     return gap
+
+
+# ---- fast-kernel specialization (generation time) -------------------------------------------
+
+FAST_ACC_LIMIT = 1 << 30  # edgeq_requant_small (edgeq_simd.h): |acc| * 2^left below this
+
+
+def fast_rows(w: np.ndarray, multiple: int = 4) -> tuple[np.ndarray, int]:
+    """Weights as the fast kernels read them: one row per output channel (``w`` reshaped to
+    ``(rows, depth)``), zero-padded to a multiple of ``multiple``; and the padded depth."""
+    rows = np.asarray(w).reshape(w.shape[0], -1)
+    depth = rows.shape[1]
+    pad = -depth % multiple
+    if pad:
+        rows = np.concatenate([rows, np.zeros((rows.shape[0], pad), rows.dtype)], axis=1)
+    return np.ascontiguousarray(rows), depth + pad
+
+
+def interleave_rows(rows: np.ndarray, block: int) -> np.ndarray:
+    """Rows (``(n, depth_pad)``, depth_pad a multiple of 4) in blocks of ``block``: within a
+    block, the first group of 4 of each row in turn, then the second, ... (what
+    ``edgeq_gemm.h`` walks with one pointer); the last ``n % block`` rows as they are."""
+    n, depth = rows.shape
+    full = n - n % block
+    head = rows[:full].reshape(full // block, block, depth // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    return np.concatenate([head, rows[full:].reshape(-1)])
+
+
+def small_accumulators(rows: np.ndarray, bias, input_offset: int, shifts) -> bool:
+    """True when every accumulator of these rows stays within what ``edgeq_requant_small``
+    computes exactly: ``|bias| + sum |w| * max |x + input_offset|``, shifted left by the
+    channel's left shift, below 2^30 for any int8 input; and no right shift above 31."""
+    xmax = max(abs(-128 + input_offset), abs(127 + input_offset))
+    w = np.abs(np.asarray(rows, dtype=np.int64)).sum(axis=1)
+    b = np.abs(np.asarray(bias, dtype=np.int64)) if bias is not None else np.zeros_like(w)
+    bound = b + w * xmax
+    for k, sh in enumerate(shifts):
+        left = max(int(sh), 0)
+        if int(bound[k]) << left >= FAST_ACC_LIMIT or -int(sh) > 31:
+            return False
+    return True

@@ -39,6 +39,9 @@ class Target:
     stack_size: int = 4 * 1024  # the kernels use ~350 B (measured: bench reports stack_used_bytes)
     baud: int = 115200
     cycle_model: str | None = None  # core key of edgeq.harness.cycles.MODELS; None: no estimate
+    # what the core offers the kernels: "dsp" (the DSP extension's SIMD MACs: SMLAD, SXTB16),
+    # "mve" (Helium); edgeq-micro picks its kernel variants from these
+    features: tuple[str, ...] = ()
     description: str = ""
 
     @property

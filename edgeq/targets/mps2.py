@@ -26,6 +26,7 @@ TARGETS = (
         cpu_flags=("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
         qemu_machine="mps2-an386",
         cycle_model="cortex-m4",
+        features=("dsp",),
         description="MPS2 AN386: Cortex-M4F, 4 MB code SSRAM + 4 MB SSRAM",
         **_COMMON,
     ),
@@ -45,6 +46,7 @@ TARGETS = (
         cpu_flags=("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
         qemu_machine="mps2-an500",
         cycle_model="cortex-m7",  # dual issue: LLVM's scheduling model (edgeq.harness.cycles_m7)
+        features=("dsp",),
         description="MPS2 AN500: Cortex-M7 (FPv5-D16), 4 MB code SSRAM + 4 MB SSRAM",
         **_COMMON,
     ),

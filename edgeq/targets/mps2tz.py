@@ -38,6 +38,7 @@ TARGETS = (
         clock_hz=20_000_000,
         qemu_machine="mps2-an505",
         cycle_model=None,  # not modelled yet
+        features=("dsp",),
         description="MPS2 AN505: Cortex-M33 (Secure), 4 MB SSRAM1 + 4 MB SSRAM2/3",
     ),
     Target(
@@ -55,6 +56,7 @@ TARGETS = (
         clock_hz=32_000_000,
         qemu_machine="mps3-an547",
         cycle_model=None,  # not modelled yet
+        features=("dsp", "mve"),  # MVE kernels are a later step: the DSP ones run until then
         description="MPS3 AN547: Cortex-M55 (Secure, MVE), 512 KB ITCM + 512 KB DTCM",
     ),
 )

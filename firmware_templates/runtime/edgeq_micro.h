@@ -35,6 +35,25 @@ typedef struct {
                                   the output is a channel slice of a concatenation's output */
 } edgeq_conv_params_t;
 
+/* CONV_2D, fast variants (conv_2d_dsp.c, conv_2d_fast.c): one group (filter_in_c = in_c),
+ * the filter re-laid-out by the code generator as out_c rows of depth_pad bytes (a row is
+ * the k_h * k_w * in_c weights of one output channel, then zeros up to a multiple of 4),
+ * a scratch buffer of 2 columns of depth_pad int16 (im2col: input + input_offset, 0 where
+ * the window lies in the padding), and accumulators the generator proved small enough for
+ * edgeq_requant_small (edgeq_simd.h). */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int32_t input_offset, output_offset, act_min, act_max;
+    const int32_t *multiplier; /* one per output channel */
+    const int32_t *shift;      /* one per output channel; > 0 is a left shift */
+    int32_t out_stride;        /* as in edgeq_conv_params_t */
+    int32_t depth;             /* k_h * k_w * in_c */
+    int32_t depth_pad;         /* depth rounded up to a multiple of 4 */
+} edgeq_conv_fast_params_t;
+
 typedef struct {
     int32_t batches, in_h, in_w, in_c;
     int32_t out_h, out_w, depth_multiplier; /* out_c = in_c * depth_multiplier */
@@ -276,6 +295,10 @@ void edgeq_add_s16(const edgeq_add_params_t *p, const int16_t *input1, const int
                    int16_t *output);
 void edgeq_max_pool_2d_s16(const edgeq_pool_params_t *p, const int16_t *input, int16_t *output);
 void edgeq_average_pool_2d_s16(const edgeq_pool_params_t *p, const int16_t *input, int16_t *output);
+void edgeq_conv_2d_s8_dsp(const edgeq_conv_fast_params_t *p, const int8_t *input, const int8_t *filter,
+                          const int32_t *bias, int8_t *output, int16_t *scratch);
+void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output, int16_t *scratch);
 void edgeq_conv_2d_s8(const edgeq_conv_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
 void edgeq_depthwise_conv_2d_s8(const edgeq_dwconv_params_t *p, const int8_t *input,

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "int16_t", "UINT8": "uint8_t",
           "INT64": "int64_t"}
 HEADERS = ("edgeq_micro.h", "edgeq_fixedpoint.h")
+FAST_HEADERS = ("edgeq_simd.h", "edgeq_gemm.h")  # with the fast kernels (features given)
 IO_TYPES = ("INT8", "INT16", "FLOAT32")
 
 
@@ -167,13 +168,18 @@ def io_specs(model: Model) -> tuple[tuple[IOSpec, ...], tuple[IOSpec, ...]]:
 
 
 def _const_lines(t: Tensor) -> tuple[str, list[str]]:
-    arr = t.numpy().reshape(-1)
-    if t.dtype == "FLOAT32":
+    return _array_lines(t.numpy())
+
+
+def _array_lines(arr: np.ndarray) -> tuple[str, list[str]]:
+    """(element count, initializer lines) of a constant array."""
+    arr = np.asarray(arr).reshape(-1)
+    if arr.dtype.kind == "f":
         vals = [c_float(v) for v in arr]
         per = 6
     else:
         vals = [str(int(v)) for v in arr]
-        per = 24 if t.dtype in ("INT8", "UINT8") else 8
+        per = 24 if arr.dtype.itemsize == 1 else 8
     return str(len(vals)), [", ".join(vals[i:i + per]) + "," for i in range(0, len(vals), per)]
 
 
@@ -195,6 +201,9 @@ class ModelPlan:
     constants: frozenset[int]
     copies_needed: tuple[IOSpec, ...]
     no_kernel: frozenset[int] = frozenset()
+    # call position -> the pseudo tensor (an index past the graph's tensors) that holds the
+    # call's scratch memory in the memory plan
+    scratch: Mapping[int, int] = field(default_factory=dict)
 
 
 def _itemsize(t: Tensor) -> int:
@@ -275,9 +284,15 @@ def _apply_placement(sg: Subgraph, calls, writer: Mapping[int, int], aliases, me
 
 
 def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inplace: bool = True,
-               placement: bool = True) -> ModelPlan:
+               placement: bool = True, features: frozenset[str] | None = None) -> ModelPlan:
     """Kernel calls and memory plan of the main graph (``inplace=False``: no in-place ops;
     ``placement=False``: concatenations always copy).
+
+    ``features`` None: the reference kernels. A set (the core's features, see
+    ``Target.features``; empty for a core with none of them): every op module with a
+    ``specialize(op, sg, call, features)`` may replace its reference call by a fast variant
+    for this op's shape and this core (its own source, re-laid-out constants, scratch).
+    A fast variant keeps the reference kernel's memory contract (in-place gap, row stride).
 
     A kernel replaced through ``variants`` never runs in place and never writes an
     interleaved slice: its access pattern is unknown; with variants, only slices that start
@@ -289,19 +304,31 @@ def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inpla
     aliases: dict[int, int] = {}
     plan_ops: list[planner.PlanOp] = []
     writer: dict[int, int] = {}  # tensor -> the call that writes it
+    scratch: dict[int, int] = {}
+    sizes = {t.index: t.nbytes for t in sg.tensors}
     for op in sg.operators:
-        prepared = REGISTRY[op.name].prepare(op, sg)
+        impl = REGISTRY[op.name]
+        prepared = impl.prepare(op, sg)
         if isinstance(prepared, Alias):
             aliases[prepared.output] = prepared.input
             continue
+        specialize = getattr(impl, "specialize", None)
+        if features is not None and specialize is not None and op.name not in variants:
+            prepared = specialize(op, sg, prepared, frozenset(features))
         if op.name in variants:
             prepared = dataclasses.replace(prepared, source=variants[op.name], inplace=(), inplace_gap=None,
                                            row_stride=None)
         over, gap = _inplace_inputs(sg, prepared) if inplace else ((), 0)
         slices = _placeable(sg, prepared, calls, writer, bool(variants)) if placement else ()
+        outs = tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0)
+        if prepared.scratch:
+            pseudo = len(sg.tensors) + len(scratch)
+            scratch[len(calls)] = pseudo
+            sizes[pseudo] = prepared.scratch
+            outs += (pseudo,)  # an output nobody reads: live during this op only
         plan_ops.append(planner.PlanOp(
             tuple(a.tensor for a in prepared.args if not a.writable and a.tensor >= 0),
-            tuple(a.tensor for a in prepared.args if a.writable and a.tensor >= 0), over, gap, slices))
+            outs, over, gap, slices))
         for a in prepared.args:
             if a.writable and a.tensor >= 0:
                 writer[a.tensor] = len(calls)
@@ -327,26 +354,28 @@ def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inpla
     external = set(input_slot) | set(output_slot) | constants
     # copies read the output's root after the last op: keep arena roots alive to the end
     tail = [planner.PlanOp(tuple(root(s.tensor) for s in copies_needed), ())] if copies_needed else []
-    sizes = {t.index: t.nbytes for t in sg.tensors}
     mem = planner.plan(plan_ops + tail, sizes, aliases, external)
     placed_calls, no_kernel = _apply_placement(sg, calls, writer, aliases, mem)
     return ModelPlan(placed_calls, aliases, tuple(plan_ops + tail), mem, input_slot, output_slot,
-                     constants, tuple(copies_needed), no_kernel)
+                     constants, tuple(copies_needed), no_kernel, scratch)
 
 
 def generate(model: Model, *, variants: Mapping[str, str] | None = None,
-             section: str | None = None, profile: bool = False) -> NativeSources:
+             section: str | None = None, profile: bool = False,
+             features: frozenset[str] | tuple[str, ...] | None = None) -> NativeSources:
     """Generate the edgeq-micro sources for ``model`` (raises UnsupportedOpError first).
     ``profile``: the profile build, a marker call before every kernel call and after the
-    last (see :class:`NativeSources`), for the firmware only."""
+    last (see :class:`NativeSources`), for the firmware only. ``features``: None for the
+    reference kernels, else the fast kernels for a core with these features (see
+    :func:`plan_model`; ``Target.features``)."""
     check_supported(model)
     variants = dict(variants or {})
     sg = model.main
     tdir = templates_dir()
     runtime_dir = tdir / "runtime"
 
-    mp = plan_model(model, variants=variants)
-    calls = tuple(c for k, c in enumerate(mp.calls) if k not in mp.no_kernel)
+    mp = plan_model(model, variants=variants, features=frozenset(features) if features is not None else None)
+    calls = tuple((c, mp.scratch.get(k)) for k, c in enumerate(mp.calls) if k not in mp.no_kernel)
     aliases, mem = mp.aliases, mp.mem
     input_slot, output_slot, constants, copies_needed = mp.input_slot, mp.output_slot, mp.constants, mp.copies_needed
     inputs, outputs = _io(sg, "input", sg.inputs), _io(sg, "output", sg.outputs)
@@ -373,9 +402,15 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
 
     used_consts: set[int] = set()
     ops_ctx = []
-    for index, name, call in calls:
+    op_consts = []
+    for (index, name, call), scratch_tensor in calls:
         args = []
+        for cname, ctype, vals in call.consts:
+            op_consts.append((f"op{index}_{cname}", ctype, np.asarray(vals), f"op {index} {name}: {cname}"))
         for a in call.args:
+            if a.const is not None:
+                args.append(f"op{index}_{a.const}")
+                continue
             if a.tensor < 0:
                 args.append("NULL")
                 continue
@@ -391,6 +426,8 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
             m = call.packed_outputs
             ctype = call.args[-1].ctype
             args = args[:-m] + [f"({ctype} *const[]){{{', '.join(args[-m:])}}}"]
+        if scratch_tensor is not None:
+            args.append(f"(void *)&edgeq_arena[{mem.offsets[scratch_tensor]}]")
         arrays = [{"cname": f"op{index}_{n}", "ctype": ct, "vals": [str(int(v)) for v in vals]}
                   for n, ct, vals in call.arrays]
         fields = [(k, f"op{index}_{v[1:]}" if isinstance(v, str) and v.startswith("@") else v)
@@ -416,6 +453,11 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         const_ctx.append({"index": t, "name": tt.name.replace("*/", "* /"), "shape": list(tt.shape),
                           "ctype": CTYPES[tt.dtype], "cname": f"edgeq_t{t}", "count": count,
                           "lines": lines})
+    for cname, ctype, vals, what in op_consts:
+        count, lines = _array_lines(vals)
+        weight_bytes += vals.nbytes
+        const_ctx.append({"index": "-", "name": what + " (re-laid-out for the fast kernel)", "shape": list(vals.shape),
+                          "ctype": ctype, "cname": cname, "count": count, "lines": lines})
 
     model_name = Path(model.source).name if model.source else "model.tflite"
     ctx = {
@@ -428,7 +470,12 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         "edgeq_model.h": render("codegen/edgeq_model.h.j2", ctx),
         "edgeq_model.c": render("codegen/edgeq_model.c.j2", ctx),
     }
-    for src in HEADERS + tuple(sorted({o["source"] for o in ops_ctx})):
+    if features is not None:
+        # the fast kernels' headers, and what the generator chose for them: DSP SIMD or not
+        files["edgeq_config.h"] = render("codegen/edgeq_config.h.j2", {
+            "version": ctx["version"], "model_name": model_name, "dsp": "dsp" in features,
+            "features": sorted(features)})
+    for src in HEADERS + (FAST_HEADERS if features is not None else ()) + tuple(sorted({o["source"] for o in ops_ctx})):
         # a variant may be a file of runtime/ or a path to a .c file elsewhere
         path = Path(src) if Path(src).is_absolute() else runtime_dir / src
         if not path.is_file():

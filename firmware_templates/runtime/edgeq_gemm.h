@@ -1,0 +1,224 @@
+/* edgeq-micro: the matrix-product core of the fast CONV_2D and FULLY_CONNECTED kernels.
+ *
+ * A "column" is one output pixel's input window (im2col) or one FULLY_CONNECTED input row,
+ * widened to int16 with the input offset added (a window position in the padding is 0),
+ * depth_pad (a multiple of 4) entries long; entries past the real depth meet zero weights.
+ * Everything is stored in groups of 4 depth positions:
+ *   - filter rows interleaved by the code generator, a group of each row of a block in turn:
+ *     CONV_2D blocks of 2 output channels (an odd last channel alone), FULLY_CONNECTED
+ *     blocks of 4 rows (the last out_depth % 4 rows alone), so one pointer walks a block;
+ *   - CONV_2D's two columns (two output pixels) interleaved the same way in the scratch.
+ * With EDGEQ_DSP (edgeq_config.h: set by the code generator for a core with the DSP
+ * extension) the products are SMLADs of int16 pairs: 4 filter bytes give two pairs through
+ * SXTB16 (bytes 0,2) and SXTB16 ROR 8 (bytes 1,3), so within a group a column holds depth
+ * positions k, k+2, k+1, k+3 (EDGEQ_GROUP_POS) and the pairs line up without shuffling.
+ * Without it, portable C: natural order, one multiply-accumulate a product, every load
+ * feeding two or four of them.
+ */
+#ifndef EDGEQ_GEMM_H
+#define EDGEQ_GEMM_H
+
+#include <stdint.h>
+
+#include "edgeq_config.h"
+#include "edgeq_simd.h"
+
+#if EDGEQ_DSP
+#define EDGEQ_GROUP_POS(i) ((((i) & 1) << 1) | (((i) >> 1) & 1))
+#else
+#define EDGEQ_GROUP_POS(i) (i)
+#endif
+
+/* Where depth position k of a column lies when `cols` columns are interleaved (1 or 2) and
+ * this is column j. */
+#define EDGEQ_COL_AT(k, cols, j) (((k) >> 2) * 4 * (cols) + 4 * (j) + EDGEQ_GROUP_POS((k) & 3))
+
+/* Column j of `cols`: positions k .. k+n-1 = src[0 .. n-1] + offset. */
+static inline void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k, const int8_t *src, int32_t n,
+                               int32_t offset)
+{
+    int32_t i = 0;
+    if ((k & 3) == 0) {
+        int16_t *dst = col + (k >> 2) * 4 * cols + 4 * j;
+        const int32_t step = 4 * cols;
+#if EDGEQ_DSP
+        /* 4 bytes -> (b0, b2) and (b1, b3), each + offset: the group's order, two words */
+        const int32_t pair = (int32_t)(((uint32_t)offset << 16) | ((uint32_t)offset & 0xFFFFu));
+        for (; i + 4 <= n; i += 4, dst += step) {
+            const int32_t v = edgeq_load32(src + i);
+            edgeq_store32(dst, edgeq_sxtab16(pair, v));
+            edgeq_store32(dst + 2, edgeq_sxtab16_ror8(pair, v));
+        }
+#else
+        for (; i + 4 <= n; i += 4, dst += step) {
+            dst[0] = (int16_t)(src[i] + offset);
+            dst[1] = (int16_t)(src[i + 1] + offset);
+            dst[2] = (int16_t)(src[i + 2] + offset);
+            dst[3] = (int16_t)(src[i + 3] + offset);
+        }
+#endif
+    }
+    for (; i < n; ++i) {
+        col[EDGEQ_COL_AT(k + i, cols, j)] = (int16_t)(src[i] + offset);
+    }
+}
+
+/* Column j of `cols`: positions k .. k+n-1 = 0 (the window in the padding). */
+static inline void edgeq_zero(int16_t *col, int32_t cols, int32_t j, int32_t k, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        col[EDGEQ_COL_AT(k + i, cols, j)] = 0;
+    }
+}
+
+/* A block of 2 interleaved filter rows w against 2 interleaved columns c:
+ * s[0] += w0.c0, s[1] += w0.c1, s[2] += w1.c0, s[3] += w1.c1. */
+static inline void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+{
+    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
+#if EDGEQ_DSP
+    while (groups-- > 0) {
+        const int32_t wa = edgeq_load32(w), wb = edgeq_load32(w + 4);
+        const int32_t x00 = edgeq_load32(c), x01 = edgeq_load32(c + 2);
+        const int32_t x10 = edgeq_load32(c + 4), x11 = edgeq_load32(c + 6);
+        int32_t t = edgeq_sxtb16(wa);
+        s00 = edgeq_smlad(t, x00, s00);
+        s01 = edgeq_smlad(t, x10, s01);
+        t = edgeq_sxtb16_ror8(wa);
+        s00 = edgeq_smlad(t, x01, s00);
+        s01 = edgeq_smlad(t, x11, s01);
+        t = edgeq_sxtb16(wb);
+        s10 = edgeq_smlad(t, x00, s10);
+        s11 = edgeq_smlad(t, x10, s11);
+        t = edgeq_sxtb16_ror8(wb);
+        s10 = edgeq_smlad(t, x01, s10);
+        s11 = edgeq_smlad(t, x11, s11);
+        w += 8;
+        c += 8;
+    }
+#else
+    while (groups-- > 0) {
+        int32_t i;
+        for (i = 0; i < 4; ++i) {
+            const int32_t a = w[i], b = w[4 + i], x = c[i], y = c[4 + i];
+            s00 += a * x;
+            s01 += a * y;
+            s10 += b * x;
+            s11 += b * y;
+        }
+        w += 8;
+        c += 8;
+    }
+#endif
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+
+/* A block of 2 interleaved filter rows against column 0 of 2 interleaved columns:
+ * s[0] += w0.c0, s[2] += w1.c0 (s[1], s[3] untouched). */
+static inline void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+{
+    int32_t s0 = s[0], s1 = s[2];
+#if EDGEQ_DSP
+    while (groups-- > 0) {
+        const int32_t wa = edgeq_load32(w), wb = edgeq_load32(w + 4);
+        const int32_t x0 = edgeq_load32(c), x1 = edgeq_load32(c + 2);
+        s0 = edgeq_smlad(edgeq_sxtb16(wa), x0, s0);
+        s0 = edgeq_smlad(edgeq_sxtb16_ror8(wa), x1, s0);
+        s1 = edgeq_smlad(edgeq_sxtb16(wb), x0, s1);
+        s1 = edgeq_smlad(edgeq_sxtb16_ror8(wb), x1, s1);
+        w += 8;
+        c += 8;
+    }
+#else
+    while (groups-- > 0) {
+        int32_t i;
+        for (i = 0; i < 4; ++i) {
+            s0 += w[i] * c[i];
+            s1 += w[4 + i] * c[i];
+        }
+        w += 8;
+        c += 8;
+    }
+#endif
+    s[0] = s0;
+    s[2] = s1;
+}
+
+/* One filter row (groups of 4 contiguous) against column j of `cols` interleaved columns. */
+static inline int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, int32_t groups, int32_t acc)
+{
+    const int32_t step = 4 * cols;
+#if EDGEQ_DSP
+    while (groups-- > 0) {
+        const int32_t v = edgeq_load32(w);
+        acc = edgeq_smlad(edgeq_sxtb16(v), edgeq_load32(c), acc);
+        acc = edgeq_smlad(edgeq_sxtb16_ror8(v), edgeq_load32(c + 2), acc);
+        w += 4;
+        c += step;
+    }
+#else
+    while (groups-- > 0) {
+        acc += w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3];
+        w += 4;
+        c += step;
+    }
+#endif
+    return acc;
+}
+
+/* A block of 4 interleaved filter rows against one column: s[r] += w_r.c. */
+static inline void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+{
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+#if EDGEQ_DSP
+    while (groups-- > 0) {
+        const int32_t x0 = edgeq_load32(c), x1 = edgeq_load32(c + 2);
+        int32_t v = edgeq_load32(w);
+        s0 = edgeq_smlad(edgeq_sxtb16(v), x0, s0);
+        s0 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s0);
+        v = edgeq_load32(w + 4);
+        s1 = edgeq_smlad(edgeq_sxtb16(v), x0, s1);
+        s1 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s1);
+        v = edgeq_load32(w + 8);
+        s2 = edgeq_smlad(edgeq_sxtb16(v), x0, s2);
+        s2 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s2);
+        v = edgeq_load32(w + 12);
+        s3 = edgeq_smlad(edgeq_sxtb16(v), x0, s3);
+        s3 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s3);
+        w += 16;
+        c += 4;
+    }
+#else
+    while (groups-- > 0) {
+        int32_t i;
+        for (i = 0; i < 4; ++i) {
+            const int32_t x = c[i];
+            s0 += w[i] * x;
+            s1 += w[4 + i] * x;
+            s2 += w[8 + i] * x;
+            s3 += w[12 + i] * x;
+        }
+        w += 16;
+        c += 4;
+    }
+#endif
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
+/* Requantize an accumulator to int8: edgeq_requant_small, the output offset, the clamp. */
+static inline int8_t edgeq_out_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset,
+                                  int32_t act_min, int32_t act_max)
+{
+    int32_t v = edgeq_requant_small(acc, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift) + out_offset;
+    v = v < act_min ? act_min : v;
+    return (int8_t)(v > act_max ? act_max : v);
+}
+
+#endif /* EDGEQ_GEMM_H */
