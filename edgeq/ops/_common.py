@@ -515,16 +515,24 @@ def interleave_rows(rows: np.ndarray, block: int) -> np.ndarray:
     return np.concatenate([head, rows[full:].reshape(-1)])
 
 
-def small_accumulators(rows: np.ndarray, bias, input_offset: int, shifts) -> bool:
-    """True when every accumulator of these rows stays within what ``edgeq_requant_small``
-    computes exactly: ``|bias| + sum |w| * max |x + input_offset|``, shifted left by the
-    channel's left shift, below 2^30 for any int8 input; and no right shift above 31."""
+def small_accumulators(rows: np.ndarray, bias, input_offset: int) -> bool:
+    """True when every accumulator of these rows (one row of weights per output) stays
+    within what ``edgeq_requant`` computes exactly: ``|bias| + sum |w| * max |x +
+    input_offset|`` below 2^30 for any int8 input x."""
     xmax = max(abs(-128 + input_offset), abs(127 + input_offset))
     w = np.abs(np.asarray(rows, dtype=np.int64)).sum(axis=1)
     b = np.abs(np.asarray(bias, dtype=np.int64)) if bias is not None else np.zeros_like(w)
-    bound = b + w * xmax
-    for k, sh in enumerate(shifts):
-        left = max(int(sh), 0)
-        if int(bound[k]) << left >= FAST_ACC_LIMIT or -int(sh) > 31:
-            return False
-    return True
+    return bool(np.all(b + w * xmax < FAST_ACC_LIMIT))
+
+
+def fast_requant(multipliers, shifts, n: int):
+    """``edgeq_requant``'s per-output arrays (``(name, ctype, values)`` for KernelCall.arrays:
+    multiplier, right, round), one entry per output (a per-tensor pair repeated), or None
+    when a shift is not a right shift of 1..31 (a multiplier of 1 or more: the reference)."""
+    m = list(multipliers) * n if len(multipliers) == 1 else list(multipliers)
+    sh = list(shifts) * n if len(shifts) == 1 else list(shifts)
+    if any(not -31 <= int(v) <= -1 for v in sh):
+        return None
+    right = [-int(v) for v in sh]
+    return (("mult", "int32_t", tuple(int(v) for v in m)), ("right", "int32_t", tuple(right)),
+            ("round", "int32_t", tuple(1 << (r - 1) for r in right)))

@@ -10,7 +10,7 @@ from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fast_rows, fields, interleave_rows, io_types, small_accumulators, window_fields, window_mismatch, window_inplace_gap,
+    fast_requant, fast_rows, fields, interleave_rows, io_types, small_accumulators, window_fields, window_mismatch, window_inplace_gap,
 )
 
 OPS = ("CONV_2D",)
@@ -74,34 +74,35 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
 
 
 def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
-    """The fast variant (``conv_2d_fast.c``: im2col into int16 columns, 2x2-blocked matrix
+    """The fast variant (``conv_2d_fast.h``: im2col into int16 columns, 2x2-blocked matrix
     product; DSP SIMD MACs on a core with ``dsp``) where it applies: int8, one group,
-    accumulators small enough for its requantization (checked on the constant weights and
-    bias). Its filter rows are padded to a multiple of 4 and interleaved in channel pairs
-    (a re-laid-out copy of the weights); its scratch is two columns. Same memory contract as the reference (in-place gap, row
-    stride). Otherwise ``call`` unchanged."""
+    multipliers below 1, accumulators small enough for its requantization (checked on the
+    constant weights and bias). Its filter rows are padded to a multiple of 4 and
+    interleaved in channel pairs (a re-laid-out copy of the weights); its scratch is two
+    columns. Same memory contract as the reference (in-place gap, row stride). Otherwise
+    ``call`` unchanged."""
     if call.function != "edgeq_conv_2d_s8":
         return call
-    x, w, y = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0])
+    x, w = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1])
     b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
     if w.shape[3] != x.shape[3]:  # grouped convolution: the reference kernel
         return call
     f = dict(call.fields)
     arrays = dict((n, v) for n, _t, v in call.arrays)
+    out_c = int(f["out_c"])
+    rq = fast_requant(arrays["mult"], arrays["shift"], out_c)
     rows, depth_pad = fast_rows(w.numpy())
-    input_offset = int(f["input_offset"])
-    if not small_accumulators(rows, b.numpy() if b is not None else None, input_offset, arrays["shift"]):
+    if rq is None or not small_accumulators(rows, b.numpy() if b is not None else None, int(f["input_offset"])):
         return call
-    depth = w.shape[1] * w.shape[2] * w.shape[3]
     keep = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
-            "dilation_h", "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset", "act_min", "act_max",
-            "multiplier", "shift", "out_stride")
-    new_fields = tuple((k, f[k]) for k in keep) + (("depth", str(depth)), ("depth_pad", str(depth_pad)))
-    filt = Arg(-1, "int8_t", const="filter")
-    consts = (("filter", "int8_t", interleave_rows(rows, 2)),)
+            "dilation_h", "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset", "act_min", "act_max")
+    new_fields = (tuple((k, f[k]) for k in keep)
+                  + (("multiplier", "@mult"), ("right", "@right"), ("round", "@round"), ("out_stride", f["out_stride"]),
+                     ("depth", str(w.shape[1] * w.shape[2] * w.shape[3])), ("depth_pad", str(depth_pad))))
     return dataclasses.replace(
-        call, source="conv_2d_fast.c", function="edgeq_conv_2d_s8_fast", struct_type="edgeq_conv_fast_params_t",
-        fields=new_fields, args=(call.args[0], filt, *call.args[2:]), consts=consts, scratch=2 * depth_pad * 2)
+        call, source="conv_2d_fast.h", function="edgeq_conv_2d_s8_fast", struct_type="edgeq_conv_fast_params_t",
+        fields=new_fields, args=(call.args[0], Arg(-1, "int8_t", const="filter"), *call.args[2:]),
+        arrays=rq, consts=(("filter", "int8_t", interleave_rows(rows, 2)),), scratch=2 * depth_pad * 2)
 
 
 for _name in OPS:

@@ -34,7 +34,7 @@
 #define EDGEQ_COL_AT(k, cols, j) (((k) >> 2) * 4 * (cols) + 4 * (j) + EDGEQ_GROUP_POS((k) & 3))
 
 /* Column j of `cols`: positions k .. k+n-1 = src[0 .. n-1] + offset. */
-static inline void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k, const int8_t *src, int32_t n,
+EDGEQ_INLINE void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k, const int8_t *src, int32_t n,
                                int32_t offset)
 {
     int32_t i = 0;
@@ -64,7 +64,7 @@ static inline void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k,
 }
 
 /* Column j of `cols`: positions k .. k+n-1 = 0 (the window in the padding). */
-static inline void edgeq_zero(int16_t *col, int32_t cols, int32_t j, int32_t k, int32_t n)
+EDGEQ_INLINE void edgeq_zero(int16_t *col, int32_t cols, int32_t j, int32_t k, int32_t n)
 {
     int32_t i;
     for (i = 0; i < n; ++i) {
@@ -74,7 +74,7 @@ static inline void edgeq_zero(int16_t *col, int32_t cols, int32_t j, int32_t k, 
 
 /* A block of 2 interleaved filter rows w against 2 interleaved columns c:
  * s[0] += w0.c0, s[1] += w0.c1, s[2] += w1.c0, s[3] += w1.c1. */
-static inline void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+EDGEQ_INLINE void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
 #if EDGEQ_DSP
@@ -119,7 +119,7 @@ static inline void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t grou
 
 /* A block of 2 interleaved filter rows against column 0 of 2 interleaved columns:
  * s[0] += w0.c0, s[2] += w1.c0 (s[1], s[3] untouched). */
-static inline void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+EDGEQ_INLINE void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[2];
 #if EDGEQ_DSP
@@ -149,7 +149,7 @@ static inline void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t grou
 }
 
 /* One filter row (groups of 4 contiguous) against column j of `cols` interleaved columns. */
-static inline int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, int32_t groups, int32_t acc)
+EDGEQ_INLINE int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, int32_t groups, int32_t acc)
 {
     const int32_t step = 4 * cols;
 #if EDGEQ_DSP
@@ -171,7 +171,7 @@ static inline int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t col
 }
 
 /* A block of 4 interleaved filter rows against one column: s[r] += w_r.c. */
-static inline void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+EDGEQ_INLINE void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
 #if EDGEQ_DSP
@@ -212,13 +212,9 @@ static inline void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t grou
     s[3] = s3;
 }
 
-/* Requantize an accumulator to int8: edgeq_requant_small, the output offset, the clamp. */
-static inline int8_t edgeq_out_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset,
-                                  int32_t act_min, int32_t act_max)
-{
-    int32_t v = edgeq_requant_small(acc, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift) + out_offset;
-    v = v < act_min ? act_min : v;
-    return (int8_t)(v > act_max ? act_max : v);
-}
+/* An accumulator of output channel c to int8: requantized, offset, clamped. */
+#define EDGEQ_OUT_S8(p, acc, c) \
+    edgeq_clamp_s8(edgeq_requant((acc), (p)->multiplier[c], (p)->right[c], (p)->round[c]) + (p)->output_offset, \
+                   (p)->act_min, (p)->act_max)
 
 #endif /* EDGEQ_GEMM_H */

@@ -35,12 +35,17 @@ typedef struct {
                                   the output is a channel slice of a concatenation's output */
 } edgeq_conv_params_t;
 
-/* CONV_2D, fast variants (conv_2d_dsp.c, conv_2d_fast.c): one group (filter_in_c = in_c),
- * the filter re-laid-out by the code generator as out_c rows of depth_pad bytes (a row is
- * the k_h * k_w * in_c weights of one output channel, then zeros up to a multiple of 4),
- * a scratch buffer of 2 columns of depth_pad int16 (im2col: input + input_offset, 0 where
- * the window lies in the padding), and accumulators the generator proved small enough for
- * edgeq_requant_small (edgeq_simd.h). */
+/* ---- fast variants (runtime/..._fast.h) ----
+ * Written as always-inline headers that edgeq_model.c includes: each op's call is compiled
+ * with its constant parameter struct in view. Their requantization is edgeq_requant
+ * (edgeq_simd.h): TFLM's double rounding for per-channel multipliers below 1 (right shifts
+ * 1..31, precomputed with their rounding terms) and accumulators the code generator proved
+ * small (|acc| < 2^30 for every input, from the constant weights and bias). */
+
+/* CONV_2D, fast (conv_2d_fast.h): one group (filter_in_c = in_c), the filter re-laid-out by
+ * the code generator (edgeq_gemm.h: rows of depth_pad bytes, the k_h * k_w * in_c weights of
+ * an output channel then zeros, interleaved in channel pairs), a scratch buffer of 2
+ * interleaved columns of depth_pad int16 (im2col: input + input_offset, 0 in the padding). */
 typedef struct {
     int32_t batches, in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
@@ -48,11 +53,32 @@ typedef struct {
     int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
     int32_t input_offset, output_offset, act_min, act_max;
     const int32_t *multiplier; /* one per output channel */
-    const int32_t *shift;      /* one per output channel; > 0 is a left shift */
+    const int32_t *right;      /* one per output channel: the right shift, 1..31 */
+    const int32_t *round;      /* one per output channel: 1 << (right - 1) */
     int32_t out_stride;        /* as in edgeq_conv_params_t */
     int32_t depth;             /* k_h * k_w * in_c */
     int32_t depth_pad;         /* depth rounded up to a multiple of 4 */
 } edgeq_conv_fast_params_t;
+
+/* DEPTHWISE_CONV_2D, fast (depthwise_conv_2d_fast.h): depth multiplier 1, at most
+ * EDGEQ_DW_MAX_TAPS taps, the weights widened to int16 by the code generator. */
+#define EDGEQ_DW_MAX_TAPS 64
+typedef struct {
+    int32_t batches, in_h, in_w, in_c;
+    int32_t out_h, out_w;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int32_t input_offset, output_offset, act_min, act_max;
+    const int32_t *multiplier, *right, *round; /* as in edgeq_conv_fast_params_t */
+} edgeq_dwconv_fast_params_t;
+
+/* FULLY_CONNECTED, fast (fully_connected_fast.h): the weights as rows of depth_pad bytes,
+ * interleaved in blocks of 4 rows (edgeq_gemm.h), a scratch column of depth_pad int16. */
+typedef struct {
+    int32_t batches, depth, depth_pad, out_depth;
+    int32_t input_offset, output_offset, act_min, act_max;
+    const int32_t *multiplier, *right, *round; /* one per output (per-tensor: repeated) */
+} edgeq_fc_fast_params_t;
 
 typedef struct {
     int32_t batches, in_h, in_w, in_c;
@@ -295,10 +321,6 @@ void edgeq_add_s16(const edgeq_add_params_t *p, const int16_t *input1, const int
                    int16_t *output);
 void edgeq_max_pool_2d_s16(const edgeq_pool_params_t *p, const int16_t *input, int16_t *output);
 void edgeq_average_pool_2d_s16(const edgeq_pool_params_t *p, const int16_t *input, int16_t *output);
-void edgeq_conv_2d_s8_dsp(const edgeq_conv_fast_params_t *p, const int8_t *input, const int8_t *filter,
-                          const int32_t *bias, int8_t *output, int16_t *scratch);
-void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const int8_t *input, const int8_t *filter,
-                           const int32_t *bias, int8_t *output, int16_t *scratch);
 void edgeq_conv_2d_s8(const edgeq_conv_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
 void edgeq_depthwise_conv_2d_s8(const edgeq_dwconv_params_t *p, const int8_t *input,

@@ -10,13 +10,25 @@
  *
  * Conventions: a "pair" is an int32 holding two int16 lanes, the low lane first in memory
  * (little-endian). sxtb16(x) takes bytes 0 and 2 of x, sign-extended, into the low and high
- * lane; sxtb16_ror8(x) bytes 1 and 3.
+ * lane; sxtb16_ror8(x) bytes 1 and 3. smlabb / smlatt multiply the low / high lanes and add.
  */
 #ifndef EDGEQ_SIMD_H
 #define EDGEQ_SIMD_H
 
 #include <stdint.h>
 #include <string.h>
+
+/* The fast kernels' functions: always inlined, so that each op's instance is compiled with
+ * its constant parameters (shapes, offsets, clamps) in view. */
+#if defined(__GNUC__)
+#define EDGEQ_INLINE static inline __attribute__((always_inline))
+#else
+#define EDGEQ_INLINE static inline
+#endif
+
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+#include <arm_acle.h>
+#endif
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(EDGEQ_SIMD_PORTABLE)
 #define EDGEQ_SIMD_NATIVE 1
@@ -51,6 +63,11 @@ static inline int32_t edgeq_smmulr(int32_t a, int32_t b)
     __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
     return r;
 }
+
+/* acc + lo(a)*lo(b), acc + hi(a)*hi(b) */
+static inline int32_t edgeq_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+
+static inline int32_t edgeq_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 
 #else /* the portable model */
 
@@ -95,6 +112,16 @@ static inline int32_t edgeq_smmulr(int32_t a, int32_t b)
     return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
 }
 
+static inline int32_t edgeq_smlabb(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(edgeq_lo16(a) * edgeq_lo16(b)));
+}
+
+static inline int32_t edgeq_smlatt(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(edgeq_hi16(a) * edgeq_hi16(b)));
+}
+
 #endif
 
 /* Unaligned-safe 32-bit load (one LDR on a Cortex-M: memcpy of 4 bytes compiles to it). */
@@ -107,19 +134,29 @@ static inline int32_t edgeq_load32(const void *p)
 
 static inline void edgeq_store32(void *p, int32_t v) { memcpy(p, &v, 4); }
 
-/* TFLM's MultiplyByQuantizedMultiplier (double rounding), for accumulators the code
- * generator has proven small: |acc| * 2^left < 2^30 for every input (from the constant
- * weights and bias). Then the doubling high multiply is one rounded high-word multiply of
- * 2 * acc * 2^left, it cannot saturate, and the rounding right shift cannot overflow:
- * (x + 2^(right-1) - (x < 0)) >> right rounds half away from zero exactly as
- * RoundingDivideByPOT does. */
-static inline int32_t edgeq_requant_small(int32_t acc, int32_t multiplier, int32_t left, int32_t right)
+/* TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier below 1 (a right
+ * shift of 1..31, no left shift) and an accumulator the code generator has proven small,
+ * |acc| < 2^30 for every input (from the constant weights and bias). Then the saturating
+ * rounding doubling high multiply is one rounded high-word multiply of 2 * acc (it cannot
+ * saturate), and RoundingDivideByPOT, round half away from zero, is
+ * (x - (x < 0) + 2^(right-1)) >> right, which cannot overflow. `round` = 1 << (right - 1),
+ * precomputed. (>> of a negative value is an arithmetic shift in GCC and Clang.) */
+static inline int32_t edgeq_requant(int32_t acc, int32_t multiplier, int32_t right, int32_t round)
 {
-    int32_t x = edgeq_smmulr((int32_t)((uint32_t)acc << (left + 1)), multiplier);
-    if (right > 0) {
-        x = (x + (1 << (right - 1)) - (x < 0)) >> right;
+    const int32_t x = edgeq_smmulr((int32_t)((uint32_t)acc << 1), multiplier);
+    return (x - (int32_t)((uint32_t)x >> 31) + round) >> right;
+}
+
+/* The output clamp to [lo, hi] (TFLM's order: max first); one SSAT for the full int8 range. */
+static inline int8_t edgeq_clamp_s8(int32_t v, int32_t lo, int32_t hi)
+{
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+    if (lo == -128 && hi == 127) {
+        return (int8_t)__ssat(v, 8);
     }
-    return x;
+#endif
+    v = v < lo ? lo : v;
+    return (int8_t)(v > hi ? hi : v);
 }
 
 #endif /* EDGEQ_SIMD_H */

@@ -465,6 +465,9 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         "constants": const_ctx, "ops": ops_ctx, "copies": copies,
         "num_views": len(aliases), "weight_bytes": weight_bytes, "section": section or "",
         "profile": profile,
+        # fast kernels written as always-inline headers: each call is compiled with its op's
+        # constant parameter struct in view, so shapes, offsets and clamps fold to constants
+        "kernel_headers": sorted({o["source"] for o in ops_ctx if o["source"].endswith(".h")}),
     }
     files: dict[str, str] = {
         "edgeq_model.h": render("codegen/edgeq_model.h.j2", ctx),

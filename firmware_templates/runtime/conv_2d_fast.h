@@ -1,15 +1,19 @@
 /* CONV_2D, int8, fast variant (one group): im2col of two output pixels into interleaved
  * int16 columns, then a 2-channel x 2-pixel matrix product (edgeq_gemm.h: DSP SIMD MACs or
- * portable C) over filter rows interleaved in channel pairs by the code generator.
- * Computes the same bytes as conv_2d.c; edgeq/ops/conv_2d.py chooses it when its
- * conditions hold (edgeq_conv_fast_params_t). Pixels are written in the reference kernel's
- * order, each after its own window was read, so the in-place contract holds. */
+ * portable C) over filter rows interleaved in channel pairs by the code generator
+ * (edgeq/ops/conv_2d.py, which chooses it when edgeq_conv_fast_params_t's conditions hold).
+ * Computes the same bytes as conv_2d.c. Pixels are written in the reference kernel's
+ * order, each after its own window was read, so the in-place contract holds. An always-
+ * inline header: edgeq_model.c includes it and each call folds its op's constants. */
+#ifndef EDGEQ_CONV_2D_FAST_H
+#define EDGEQ_CONV_2D_FAST_H
+
 #include "edgeq_gemm.h"
 #include "edgeq_micro.h"
 
 /* Output pixel (oy, ox)'s window of batch image `in` into column j of the two. */
-static void im2col(const edgeq_conv_fast_params_t *p, const int8_t *in, int32_t oy, int32_t ox, int16_t *col,
-                   int32_t j)
+EDGEQ_INLINE void edgeq_conv_im2col(const edgeq_conv_fast_params_t *p, const int8_t *in, int32_t oy, int32_t ox,
+                                    int16_t *col, int32_t j)
 {
     const int32_t y0 = oy * p->stride_h - p->pad_h;
     const int32_t x0 = ox * p->stride_w - p->pad_w;
@@ -39,14 +43,14 @@ static void im2col(const edgeq_conv_fast_params_t *p, const int8_t *in, int32_t 
     }
 }
 
-void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const int8_t *input, const int8_t *filter,
-                           const int32_t *bias, int8_t *output, int16_t *scratch)
+EDGEQ_INLINE void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const int8_t *input,
+                                        const int8_t *filter, const int32_t *bias, int8_t *output,
+                                        int16_t *scratch)
 {
     const int32_t dp = p->depth_pad;
     const int32_t groups = dp >> 2;
     const int32_t pixels = p->out_h * p->out_w;
-    const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
-    int32_t b, n, oc, oy = 0, ox = 0;
+    int32_t b, n, oc, oy, ox;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
         int8_t *out = output + b * pixels * p->out_stride;
@@ -56,43 +60,41 @@ void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const int8_t *inpu
             int8_t *o0 = out + n * p->out_stride;
             int8_t *o1 = o0 + p->out_stride;
             const int8_t *w = filter;
-            im2col(p, in, oy, ox, scratch, 0);
+            edgeq_conv_im2col(p, in, oy, ox, scratch, 0);
             if (++ox == p->out_w) {
                 ox = 0;
                 ++oy;
             }
             if (two) {
-                im2col(p, in, oy, ox, scratch, 1);
+                edgeq_conv_im2col(p, in, oy, ox, scratch, 1);
                 if (++ox == p->out_w) {
                     ox = 0;
                     ++oy;
                 }
             }
             for (oc = 0; oc + 2 <= p->out_c; oc += 2, w += 2 * dp) {
-                const int32_t m0 = p->multiplier[oc], m1 = p->multiplier[oc + 1];
-                const int32_t sh0 = p->shift[oc], sh1 = p->shift[oc + 1];
                 int32_t s[4];
                 s[0] = s[1] = bias ? bias[oc] : 0;
                 s[2] = s[3] = bias ? bias[oc + 1] : 0;
                 if (two) {
                     edgeq_dot_2x2(w, scratch, groups, s);
-                    o1[oc] = edgeq_out_s8(s[1], m0, sh0, out_off, lo, hi);
-                    o1[oc + 1] = edgeq_out_s8(s[3], m1, sh1, out_off, lo, hi);
+                    o1[oc] = EDGEQ_OUT_S8(p, s[1], oc);
+                    o1[oc + 1] = EDGEQ_OUT_S8(p, s[3], oc + 1);
                 } else {
                     edgeq_dot_2x1(w, scratch, groups, s);
                 }
-                o0[oc] = edgeq_out_s8(s[0], m0, sh0, out_off, lo, hi);
-                o0[oc + 1] = edgeq_out_s8(s[2], m1, sh1, out_off, lo, hi);
+                o0[oc] = EDGEQ_OUT_S8(p, s[0], oc);
+                o0[oc + 1] = EDGEQ_OUT_S8(p, s[2], oc + 1);
             }
             if (oc < p->out_c) { /* an odd channel count: the last row alone */
                 const int32_t b0 = bias ? bias[oc] : 0;
-                o0[oc] = edgeq_out_s8(edgeq_dot_1(w, scratch, 2, groups, b0), p->multiplier[oc], p->shift[oc],
-                                      out_off, lo, hi);
+                o0[oc] = EDGEQ_OUT_S8(p, edgeq_dot_1(w, scratch, 2, groups, b0), oc);
                 if (two) {
-                    o1[oc] = edgeq_out_s8(edgeq_dot_1(w, scratch + 4, 2, groups, b0), p->multiplier[oc],
-                                          p->shift[oc], out_off, lo, hi);
+                    o1[oc] = EDGEQ_OUT_S8(p, edgeq_dot_1(w, scratch + 4, 2, groups, b0), oc);
                 }
             }
         }
     }
 }
+
+#endif /* EDGEQ_CONV_2D_FAST_H */
