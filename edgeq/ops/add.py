@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 from edgeq.model.ir import Operator, Subgraph
@@ -103,6 +104,19 @@ def _iteration(a: tuple[int, ...], b: tuple[int, ...]):
     st1, st2 = _strides(a, shape), _strides(b, shape)
     keep = [i for i, d in enumerate(shape) if d != 1] or [len(shape) - 1]
     return (tuple(shape[i] for i in keep), tuple(st1[i] for i in keep), tuple(st2[i] for i in keep))
+
+
+def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
+    """The fast variant (``add_fast.h``: TFLM's three rescalings as rounded high-word
+    multiplies, exact for int8's 20-bit headroom) for int8 inputs of the output's shape whose
+    multipliers are below 1. Otherwise ``call`` unchanged."""
+    f = dict(call.fields)
+    if call.function != "edgeq_add_s8" or f["broadcast"] != "0":
+        return call
+    if int(f["left_shift"]) != LEFT_SHIFT or any(
+            not -31 <= int(f[k]) <= 0 for k in ("input1_shift", "input2_shift", "output_shift")):
+        return call
+    return dataclasses.replace(call, source="add_fast.h", function="edgeq_add_s8_fast")
 
 
 for _name in OPS:

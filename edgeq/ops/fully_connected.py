@@ -3,13 +3,14 @@ int16x8: int16 activations with int64 bias)."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fields, io_types,
+    fast_requant, fast_rows, fields, interleave_rows, io_types, small_accumulators,
 )
 
 OPS = ("FULLY_CONNECTED",)
@@ -65,6 +66,34 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
               Arg(b.index if b is not None else -1, acc), Arg(op.outputs[0], act, True)),
         arrays=(("mult", "int32_t", mults), ("shift", "int32_t", shifts)),
     )
+
+
+def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
+    """The fast variant (``fully_connected_fast.h``: the input row widened once, 4-row blocks
+    of DSP SIMD MACs on a core with ``dsp``) for int8 with multipliers below 1 and
+    accumulators small enough for its requantization; the weights padded to a multiple of 4
+    and interleaved in 4-row blocks; a scratch column. Otherwise ``call`` unchanged."""
+    if call.function != "edgeq_fully_connected_s8":
+        return call
+    f = dict(call.fields)
+    w = sg.tensor(op.inputs[1])
+    b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    out_depth = int(f["out_depth"])
+    arrays = dict((n, v) for n, _t, v in call.arrays)
+    rq = fast_requant(arrays["mult"], arrays["shift"], out_depth)
+    rows, depth_pad = fast_rows(w.numpy())
+    if (rq is None or int(f["filter_offset"]) != 0
+            or not small_accumulators(rows, b.numpy() if b is not None else None, int(f["input_offset"]))):
+        return call
+    new_fields = (("batches", f["batches"]), ("depth", f["accum_depth"]), ("depth_pad", str(depth_pad)),
+                  ("out_depth", f["out_depth"]), ("input_offset", f["input_offset"]),
+                  ("output_offset", f["output_offset"]), ("act_min", f["act_min"]), ("act_max", f["act_max"]),
+                  ("multiplier", "@mult"), ("right", "@right"), ("round", "@round"))
+    return dataclasses.replace(
+        call, source="fully_connected_fast.h", function="edgeq_fully_connected_s8_fast",
+        struct_type="edgeq_fc_fast_params_t", fields=new_fields,
+        args=(call.args[0], Arg(-1, "int8_t", const="filter"), *call.args[2:]), arrays=rq,
+        consts=(("filter", "int8_t", interleave_rows(rows, 4)),), scratch=depth_pad * 2)
 
 
 for _name in OPS:

@@ -11,7 +11,7 @@
  * With EDGEQ_DSP (edgeq_config.h: set by the code generator for a core with the DSP
  * extension) the products are SMLADs of int16 pairs: 4 filter bytes give two pairs through
  * SXTB16 (bytes 0,2) and SXTB16 ROR 8 (bytes 1,3), so within a group a column holds depth
- * positions k, k+2, k+1, k+3 (EDGEQ_GROUP_POS) and the pairs line up without shuffling.
+ * positions k, k+2, k+1, k+3 (edgeq_col_at) and the pairs line up without shuffling.
  * Without it, portable C: natural order, one multiply-accumulate a product, every load
  * feeding two or four of them.
  */
@@ -23,15 +23,25 @@
 #include "edgeq_config.h"
 #include "edgeq_simd.h"
 
-#if EDGEQ_DSP
-#define EDGEQ_GROUP_POS(i) ((((i) & 1) << 1) | (((i) >> 1) & 1))
+/* The inner products: compiled once, out of line, so that their loops get every register
+ * (inlined into a large edgeq_invoke_n they spilled accumulators to the stack). */
+#if defined(__GNUC__)
+#define EDGEQ_DOT static __attribute__((noinline, unused))
 #else
-#define EDGEQ_GROUP_POS(i) (i)
+#define EDGEQ_DOT static
 #endif
 
 /* Where depth position k of a column lies when `cols` columns are interleaved (1 or 2) and
- * this is column j. */
-#define EDGEQ_COL_AT(k, cols, j) (((k) >> 2) * 4 * (cols) + 4 * (j) + EDGEQ_GROUP_POS((k) & 3))
+ * this is column j (unsigned: positions are never negative). */
+EDGEQ_INLINE uint32_t edgeq_col_at(uint32_t k, uint32_t cols, uint32_t j)
+{
+#if EDGEQ_DSP
+    const uint32_t in_group = ((k & 1u) << 1) | ((k >> 1) & 1u);
+#else
+    const uint32_t in_group = k & 3u;
+#endif
+    return (k >> 2) * 4u * cols + 4u * j + in_group;
+}
 
 /* Column j of `cols`: positions k .. k+n-1 = src[0 .. n-1] + offset. */
 EDGEQ_INLINE void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k, const int8_t *src, int32_t n,
@@ -59,7 +69,7 @@ EDGEQ_INLINE void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k, 
 #endif
     }
     for (; i < n; ++i) {
-        col[EDGEQ_COL_AT(k + i, cols, j)] = (int16_t)(src[i] + offset);
+        col[edgeq_col_at((uint32_t)(k + i), (uint32_t)cols, (uint32_t)j)] = (int16_t)(src[i] + offset);
     }
 }
 
@@ -68,13 +78,13 @@ EDGEQ_INLINE void edgeq_zero(int16_t *col, int32_t cols, int32_t j, int32_t k, i
 {
     int32_t i;
     for (i = 0; i < n; ++i) {
-        col[EDGEQ_COL_AT(k + i, cols, j)] = 0;
+        col[edgeq_col_at((uint32_t)(k + i), (uint32_t)cols, (uint32_t)j)] = 0;
     }
 }
 
 /* A block of 2 interleaved filter rows w against 2 interleaved columns c:
  * s[0] += w0.c0, s[1] += w0.c1, s[2] += w1.c0, s[3] += w1.c1. */
-EDGEQ_INLINE void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+EDGEQ_DOT void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
 #if EDGEQ_DSP
@@ -119,7 +129,7 @@ EDGEQ_INLINE void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t group
 
 /* A block of 2 interleaved filter rows against column 0 of 2 interleaved columns:
  * s[0] += w0.c0, s[2] += w1.c0 (s[1], s[3] untouched). */
-EDGEQ_INLINE void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+EDGEQ_DOT void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[2];
 #if EDGEQ_DSP
@@ -149,7 +159,7 @@ EDGEQ_INLINE void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t group
 }
 
 /* One filter row (groups of 4 contiguous) against column j of `cols` interleaved columns. */
-EDGEQ_INLINE int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, int32_t groups, int32_t acc)
+EDGEQ_DOT int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, int32_t groups, int32_t acc)
 {
     const int32_t step = 4 * cols;
 #if EDGEQ_DSP
@@ -171,7 +181,7 @@ EDGEQ_INLINE int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols
 }
 
 /* A block of 4 interleaved filter rows against one column: s[r] += w_r.c. */
-EDGEQ_INLINE void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
+EDGEQ_DOT void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
 #if EDGEQ_DSP
