@@ -8,10 +8,14 @@ seeded random inputs. The TFLM figures of DESIGN.md for person_detect (TFLM 90b9
 mps2-an386) are printed next to edgeq's.
 
     .venv/bin/python scripts/bench_target.py [--target mps2-an386] [--samples 4] [MODEL.tflite ...]
-        [--runtimes native,tflm,tflm-cmsis_nn]
+        [--runtimes native,native-reference,tflm,tflm-cmsis_nn]
 
-``tflm`` and ``tflm-cmsis_nn`` run the TFLM application (reference or CMSIS-NN kernels) built
-against the TFLM tree in EDGEQ_TFLM_DIR, so one run compares both runtimes on the same board.
+``native`` is edgeq-micro with its fast kernels for the board's core, ``native-reference``
+with its reference kernels only. ``tflm`` and ``tflm-cmsis_nn`` run the TFLM application
+(reference or CMSIS-NN kernels) built against the TFLM tree in EDGEQ_TFLM_DIR, so one run
+compares the runtimes on the same board. With more than one runtime, a second table gives
+each model's ratios to the first runtime listed: instructions (exact), estimated cycles
+(the board's cycle model), arena, flash, and edgeq's MAC per estimated cycle.
 """
 
 from __future__ import annotations
@@ -59,6 +63,33 @@ def bench_data(model: Path, ir, tmp: Path, samples: int) -> Path:
     return data
 
 
+def _ratios(rows, runtimes, paths) -> None:
+    """Each model's figures over those of the first runtime listed (the same run, board and
+    inputs). The TFLM arena is its interpreter's arena_used_bytes() on the target."""
+    from edgeq.model.macs import total_macs
+    from edgeq.model.reader import read_model
+
+    first = runtimes[0]
+    by = {(r.model, rt): r for r, rt, _ in rows}
+    print(f"\n| model | {first} vs | instructions | est. cycles | arena (TFLM: used) | flash | "
+          f"{first} MAC / est. cycle |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (model, rt), r in by.items():
+        if rt != first:
+            continue
+        macs = total_macs(read_model(paths[model]))
+        for other in runtimes[1:]:
+            o = by.get((model, other))
+            if o is None:
+                continue
+            cyc = (f"{r.cycles_per_inference_estimate / o.cycles_per_inference_estimate:.2f}x"
+                   if r.cycles_per_inference_estimate and o.cycles_per_inference_estimate else "n/a")
+            arena_o = o.arena_used_bytes or o.arena_bytes
+            mpc = f"{macs / r.cycles_per_inference_estimate:.3f}" if r.cycles_per_inference_estimate else "n/a"
+            print(f"| {model} | {other} | {r.instructions_per_inference / o.instructions_per_inference:.2f}x | {cyc} | "
+                  f"{r.arena_bytes / arena_o:.2f}x | {r.flash_bytes / o.flash_bytes:.2f}x | {mpc} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     from edgeq.codegen.native.emit import unsupported_ops
     from edgeq.errors import EdgeqError
@@ -81,23 +112,30 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             data = bench_data(model, ir, Path(tmp), args.samples)
             base, _, kernels = runtime.partition("-")
-            os.environ["EDGEQ_TFLM_KERNELS"] = kernels or "reference"
+            if base == "tflm":
+                os.environ["EDGEQ_TFLM_KERNELS"] = kernels or "reference"
             t = time.perf_counter()
             try:
-                r = measure.bench(model, args.target, runtime=base, data=data)
+                r = measure.bench(model, args.target, runtime=base, data=data,
+                                  kernels=(kernels or "fast") if base == "native" else "fast")
             except EdgeqError as exc:  # one failing row must not hide the others
                 failures.append(f"{model.name} ({runtime}): {exc}")
                 continue
             rows.append((r, runtime, time.perf_counter() - t))
-    print(f"| model ({args.target}) | runtime | flash B | code B | RAM B | arena B | stack used B | instructions / inference | "
-          f"bit-exact vs TFLM (Python) | accuracy | emulator M instr/s | bench s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+    print(f"| model ({args.target}) | runtime | flash B | code B | RAM B | arena B | arena used B | stack used B | "
+          f"instructions / inference | est. cycles / inference | bit-exact vs TFLM (Python) | accuracy | "
+          f"emulator M instr/s | bench s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
     for r, runtime, secs in rows:
         acc = "" if r.accuracy is None else f"{100 * r.accuracy:.0f} %"
         ips = r.emulator_instructions_per_second
-        print(f"| {r.model} | {runtime} | {r.flash_bytes:,} | {r.code_bytes:,} | {r.ram_bytes:,} | {r.arena_bytes:,} | {r.stack_used_bytes or 0:,} | "
-              f"{r.instructions_per_inference:,} | {'yes' if r.bit_exact_vs_tflm else 'NO'} | {acc} | "
-              f"{ips / 1e6 if ips else 0:,.0f} | {secs:.1f} |")
+        cyc = f"{r.cycles_per_inference_estimate:,}" if r.cycles_per_inference_estimate is not None else "n/a"
+        used = f"{r.arena_used_bytes:,}" if r.arena_used_bytes is not None else ""
+        print(f"| {r.model} | {runtime} | {r.flash_bytes:,} | {r.code_bytes:,} | {r.ram_bytes:,} | {r.arena_bytes:,} | {used} | "
+              f"{r.stack_used_bytes or 0:,} | {r.instructions_per_inference:,} | {cyc} | "
+              f"{'yes' if r.bit_exact_vs_tflm else 'NO'} | {acc} | {ips / 1e6 if ips else 0:,.0f} | {secs:.1f} |")
+    if len(runtimes) > 1:
+        _ratios(rows, runtimes, {m.name: m for m in (args.models or DEFAULT_MODELS)})
     for line in failures:
         print(f"\nFAILED {line}")
     person = next((r for r, rt, _ in rows if r.model == "person_detect.tflite" and rt == "native"), None)
