@@ -200,15 +200,20 @@ def export(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder to write the C sources into."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro, interpreter-less C) or tflm."),
-    target: Optional[str] = typer.Option(None, "--target", help="Board the sources are meant for (informational for native)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Board the sources are meant for: native picks the fast kernels for its core (default: portable C fast kernels)."),
     name: Optional[str] = typer.Option(None, "--name", help="C identifier prefix (tflm runtime)."),
     section: Optional[str] = typer.Option(None, "--section", help="Linker section for the weights."),
+    kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
 ) -> None:
     """Write C sources for MODEL: edgeq-micro (native) or a TFLite Micro application (tflm)."""
     if runtime == "native":
+        from edgeq import targets as boards
         from edgeq.codegen import native
 
-        sources = native.export(model, output, section=section)
+        if kernels not in ("fast", "reference"):
+            raise UsageError(f"--kernels must be fast or reference, not {kernels!r}")
+        features = None if kernels == "reference" else (boards.get(target).features if target else ())
+        sources = native.export(model, output, section=section, features=features)
         stdout.print(
             f"wrote {len(sources.files)} files to {output}: arena {sources.arena_size} B, "
             f"weights {sources.weight_bytes} B"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 from edgeq.model.ir import Operator, Subgraph
@@ -53,6 +54,16 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         ),
         args=(Arg(op.inputs[0], ctype), Arg(op.outputs[0], ctype, True)),
     )
+
+
+def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
+    """AVERAGE_POOL_2D int8 with at most 256 taps a window: the fast variant
+    (``average_pool_2d_fast.h``: sums in int16 lanes, 4 channels at a time). Otherwise
+    ``call`` unchanged."""
+    f = dict(call.fields)
+    if call.function != "edgeq_average_pool_2d_s8" or int(f["k_h"]) * int(f["k_w"]) > 256:
+        return call
+    return dataclasses.replace(call, source="average_pool_2d_fast.h", function="edgeq_average_pool_2d_s8_fast")
 
 
 for _name in OPS:
