@@ -77,29 +77,30 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
 
 
 def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
-    """The fast variant (``depthwise_conv_2d_fast.h``) for int8 with depth multiplier 1, at
-    most MAX_TAPS taps, multipliers below 1 and accumulators small enough for its
-    requantization: the weights widened to int16, each group of 4 channels stored as
-    0, 2, 1, 3 on a core with ``dsp`` (what SXTAB16 pairs of the input meet). Otherwise
-    ``call`` unchanged."""
+    """The fast variant (``depthwise_conv_2d_fast.h``) for int8 with at most MAX_TAPS taps,
+    multipliers below 1 and accumulators small enough for its requantization: the weights
+    widened to int16; with depth multiplier 1 on a core with ``dsp`` each group of 4 channels
+    stored as 0, 2, 1, 3 (what SXTAB16 pairs of the input meet). Otherwise ``call``
+    unchanged."""
     if call.function != "edgeq_depthwise_conv_2d_s8":
         return call
     f = dict(call.fields)
     w = sg.tensor(op.inputs[1])
     b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
     taps, channels = w.shape[1] * w.shape[2], w.shape[3]
-    if int(f["depth_multiplier"]) != 1 or taps > MAX_TAPS:
+    if taps > MAX_TAPS:
         return call
     arrays = dict((n, v) for n, _t, v in call.arrays)
     rq = fast_requant(arrays["mult"], arrays["shift"], channels)
     kernel = w.numpy().reshape(taps, channels).astype(np.int16)
     if rq is None or not small_accumulators(kernel.T, b.numpy() if b is not None else None, int(f["input_offset"])):
         return call
-    if "dsp" in features:
+    if "dsp" in features and int(f["depth_multiplier"]) == 1:
         c4 = channels - channels % 4
         head = kernel[:, :c4].reshape(taps, c4 // 4, 4)[:, :, [0, 2, 1, 3]].reshape(taps, c4)
         kernel = np.concatenate([head, kernel[:, c4:]], axis=1)
-    keep = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "k_h", "k_w", "stride_h", "stride_w", "dilation_h",
+    keep = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "depth_multiplier", "k_h", "k_w", "stride_h",
+            "stride_w", "dilation_h",
             "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset", "act_min", "act_max")
     return dataclasses.replace(
         call, source="depthwise_conv_2d_fast.h", function="edgeq_depthwise_conv_2d_s8_fast",

@@ -57,13 +57,15 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
 
 
 def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
-    """AVERAGE_POOL_2D int8 with at most 256 taps a window: the fast variant
-    (``average_pool_2d_fast.h``: sums in int16 lanes, 4 channels at a time). Otherwise
-    ``call`` unchanged."""
+    """int8 pools: the fast variants, 4 channels at a time (``max_pool_2d_fast.h``: SSUB8/SEL
+    bytewise maxima on a DSP core; ``average_pool_2d_fast.h``, for windows of at most 256
+    taps: sums in int16 lanes). Otherwise ``call`` unchanged."""
     f = dict(call.fields)
-    if call.function != "edgeq_average_pool_2d_s8" or int(f["k_h"]) * int(f["k_w"]) > 256:
-        return call
-    return dataclasses.replace(call, source="average_pool_2d_fast.h", function="edgeq_average_pool_2d_s8_fast")
+    if call.function == "edgeq_max_pool_2d_s8":
+        return dataclasses.replace(call, source="max_pool_2d_fast.h", function="edgeq_max_pool_2d_s8_fast")
+    if call.function == "edgeq_average_pool_2d_s8" and int(f["k_h"]) * int(f["k_w"]) <= 256:
+        return dataclasses.replace(call, source="average_pool_2d_fast.h", function="edgeq_average_pool_2d_s8_fast")
+    return call
 
 
 for _name in OPS:

@@ -1,10 +1,11 @@
-/* DEPTHWISE_CONV_2D, int8, fast variant (depth multiplier 1). The code generator widens the
- * weights to int16 (edgeq/ops/depthwise_conv_2d.py); with EDGEQ_DSP each group of 4 channels
- * is stored as channels 0, 2, 1, 3, so one SXTAB16 pair of the input (offset added) meets one
- * word of weights and SMLABB / SMLATT keep the four channels apart; without it, portable C.
- * Groups of 4 channels accumulate in registers over the window: fully unrolled where the
- * window lies inside the image, over the list of its taps inside the image elsewhere
- * (taps in the padding are skipped, as the reference kernel skips them). The same bytes as
+/* DEPTHWISE_CONV_2D, int8, fast variant. The code generator widens the weights to int16
+ * (edgeq/ops/depthwise_conv_2d.py). Depth multiplier 1: with EDGEQ_DSP each group of 4
+ * channels is stored as channels 0, 2, 1, 3, so one SXTAB16 pair of the input (offset added)
+ * meets one word of weights and SMLABB / SMLATT keep the four channels apart; without it,
+ * portable C. Groups of 4 channels accumulate in registers over the window: fully unrolled
+ * where the window lies inside the image, over the list of its taps inside the image
+ * elsewhere (taps in the padding are skipped, as the reference kernel skips them). Depth
+ * multiplier above 1: each output channel over the list of the window's taps, portable C. The same bytes as
  * depthwise_conv_2d.c, written in its order (the in-place contract holds). An always-inline
  * header: edgeq_model.c includes it and each call folds its op's constants. */
 #ifndef EDGEQ_DEPTHWISE_CONV_2D_FAST_H
@@ -34,6 +35,54 @@
     } while (0)
 #endif
 
+/* Depth multiplier above 1: output channel ic * M + m over the taps inside the image,
+ * weights in their natural order ([tap][out_c], int16). */
+EDGEQ_INLINE void edgeq_depthwise_multiplier_fast(const edgeq_dwconv_fast_params_t *p, const int8_t *input,
+                                                  const int16_t *filter, const int32_t *bias, int8_t *output)
+{
+    const int32_t C = p->in_c, M = p->depth_multiplier, OC = C * M;
+    const int32_t off = p->input_offset;
+    const int8_t *xp[EDGEQ_DW_MAX_TAPS];
+    const int16_t *wp[EDGEQ_DW_MAX_TAPS];
+    int32_t b, oy, ox, ky, kx, ic, m, v;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in = input + b * p->in_h * p->in_w * C;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * OC;
+                int32_t n = 0;
+                for (ky = 0; ky < p->k_h; ++ky) {
+                    const int32_t iy = y0 + p->dilation_h * ky;
+                    if (iy < 0 || iy >= p->in_h) {
+                        continue;
+                    }
+                    for (kx = 0; kx < p->k_w; ++kx) {
+                        const int32_t ix = x0 + p->dilation_w * kx;
+                        if (ix < 0 || ix >= p->in_w) {
+                            continue;
+                        }
+                        xp[n] = in + (iy * p->in_w + ix) * C;
+                        wp[n] = filter + (ky * p->k_w + kx) * OC;
+                        ++n;
+                    }
+                }
+                for (ic = 0; ic < C; ++ic) {
+                    for (m = 0; m < M; ++m) {
+                        const int32_t oc = ic * M + m;
+                        int32_t a = bias ? bias[oc] : 0;
+                        for (v = 0; v < n; ++v) {
+                            a += (xp[v][ic] + off) * wp[v][oc];
+                        }
+                        out[oc] = EDGEQ_OUT_S8(p, a, oc);
+                    }
+                }
+            }
+        }
+    }
+}
+
 EDGEQ_INLINE void edgeq_depthwise_conv_2d_s8_fast(const edgeq_dwconv_fast_params_t *p, const int8_t *input,
                                                   const int16_t *filter, const int32_t *bias, int8_t *output)
 {
@@ -48,6 +97,10 @@ EDGEQ_INLINE void edgeq_depthwise_conv_2d_s8_fast(const edgeq_dwconv_fast_params
     const int8_t *xp[EDGEQ_DW_MAX_TAPS];
     const int16_t *wp[EDGEQ_DW_MAX_TAPS];
     int32_t b, oy, ox, ky, kx, c, v;
+    if (p->depth_multiplier != 1) {
+        edgeq_depthwise_multiplier_fast(p, input, filter, bias, output);
+        return;
+    }
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in = input + b * p->in_h * p->in_w * C;
         for (oy = 0; oy < p->out_h; ++oy) {

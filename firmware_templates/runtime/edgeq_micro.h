@@ -60,12 +60,12 @@ typedef struct {
     int32_t depth_pad;         /* depth rounded up to a multiple of 4 */
 } edgeq_conv_fast_params_t;
 
-/* DEPTHWISE_CONV_2D, fast (depthwise_conv_2d_fast.h): depth multiplier 1, at most
- * EDGEQ_DW_MAX_TAPS taps, the weights widened to int16 by the code generator. */
+/* DEPTHWISE_CONV_2D, fast (depthwise_conv_2d_fast.h): at most EDGEQ_DW_MAX_TAPS taps, the
+ * weights widened to int16 by the code generator. */
 #define EDGEQ_DW_MAX_TAPS 64
 typedef struct {
     int32_t batches, in_h, in_w, in_c;
-    int32_t out_h, out_w;
+    int32_t out_h, out_w, depth_multiplier;
     int32_t k_h, k_w;
     int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
     int32_t input_offset, output_offset, act_min, act_max;

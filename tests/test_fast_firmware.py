@@ -1,0 +1,123 @@
+"""Firmware with the fast kernels on every emulated board: outputs under QEMU byte-identical
+with the TFLM interpreter. The M3 (mps2-an385) gets the portable C loops, the cores with
+the DSP extension (M4, M7, M33, M55) the SIMD ones, compiled for the real instructions."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, ROOT, need
+
+pytestmark = pytest.mark.emulator
+
+BOARDS = ("mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547")
+MODELS = ("ds_cnn_kws", "mobilenet_v1_vww", "resnet8_cifar10", "fc_autoencoder")
+PERSON = FIXTURES / "person_detection"
+# borders, odd channel counts, row strides into concatenations, residual adds
+GOLDEN = ("conv_same_s2_odd_relu6", "conv_dilation_valid_3x2", "dw_same_s1_relu", "fc_nobias_odd",
+          "concat_fire_module", "pt_mobilenetv2_style")
+FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_build_cache(tmp_path_factory):
+    """Build into a fresh cache so every firmware here is really compiled and linked."""
+    old = os.environ.get("EDGEQ_CACHE")
+    os.environ["EDGEQ_CACHE"] = str(tmp_path_factory.mktemp("edgeq-cache"))
+    yield
+    if old is None:
+        os.environ.pop("EDGEQ_CACHE", None)
+    else:
+        os.environ["EDGEQ_CACHE"] = old
+
+
+def _tools() -> None:
+    from edgeq.harness.runners import qemu
+    from edgeq.toolchain import arm
+
+    reason = arm.missing_reason()
+    need("arm-gcc", reason is None, reason or "")
+    reason = qemu.available()
+    need("qemu", reason is None, reason or "")
+
+
+def _fast_firmware(model_path, board: str):
+    """The fast-kernel sources for the board (checked to hold fast kernels and the board's
+    DSP choice) and the firmware; a skip only when the model does not fit the board."""
+    from edgeq import targets
+    from edgeq.errors import ModelTooBigError
+    from edgeq.harness.measure import firmware_sources
+    from edgeq.toolchain import arm
+
+    target = targets.get(board)
+    sources = firmware_sources(model_path, "native", target)
+    dsp = int("dsp" in target.features)
+    assert f"#define EDGEQ_DSP {dsp}" in sources.files["edgeq_config.h"], board
+    assert any(f in sources.files for f in FAST_FILES), sorted(sources.files)
+    try:
+        fw = arm.build_firmware(sources, target)
+    except ModelTooBigError as exc:
+        pytest.skip(f"{model_path.name} does not fit {board} (ModelTooBigError: {exc})")
+    return target, sources, fw
+
+
+def _assert_like_tflm(model_path, board: str, inputs, context: str = ""):
+    from edgeq.harness.oracle import TflmReference
+    from edgeq.harness.runners import qemu
+
+    target, sources, fw = _fast_firmware(model_path, board)
+    got = qemu.run(fw, target, inputs, count_instructions=False).outputs
+    want = TflmReference(model_path.read_bytes()).run(*inputs)
+    assert len(got) == len(want) == len(sources.outputs)
+    n = len(inputs[0])
+    for k, (g, w) in enumerate(zip(got, want)):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.dtype == w.dtype and g.size == w.size, (k, g.dtype, g.shape, w.dtype, w.shape)
+        bad = np.any(g.reshape(n, -1).view(np.uint8) != w.reshape(n, -1).view(np.uint8), axis=1)
+        assert not bad.any(), (f"{model_path.name} on {board}: output {k} differs from TFLM on samples "
+                               f"{np.flatnonzero(bad).tolist()} {context}")
+    return got
+
+
+def _random(model_path, n: int, seed: int):
+    from edgeq.codegen.native.emit import io_specs
+    from edgeq.harness.measure import random_inputs
+    from edgeq.model.reader import read_model
+
+    specs_in, _ = io_specs(read_model(model_path))
+    return random_inputs(specs_in, n=n, seed=seed)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("model", MODELS)
+def test_third_party_model_fast_firmware_bit_exact(board, model):
+    _tools()
+    path = ROOT / "tests" / "models" / f"{model}.tflite"
+    seed = 300 + BOARDS.index(board) * 10 + MODELS.index(model)
+    _assert_like_tflm(path, board, _random(path, 3, seed), f"(inputs: edgeq.harness.measure.random_inputs n=3 seed={seed})")
+
+
+def _bmp(name: str) -> np.ndarray:
+    from edgeq.datasets.images import read_bmp_gray
+
+    return read_bmp_gray(PERSON / "testdata" / name).view(np.int8)[..., None]
+
+
+@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an385"))
+def test_person_detect_fast_firmware_both_images(board):
+    _tools()
+    x = np.stack([_bmp("person.bmp"), _bmp("no_person.bmp")])
+    got = _assert_like_tflm(PERSON / "person_detect.tflite", board, [x])
+    assert got[0].reshape(2, 2).tolist() == [[-113, 113], [57, -57]]
+
+
+@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500"))
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden_model_fast_firmware_bit_exact(board, name):
+    _tools()
+    path = ROOT / "tests" / "golden" / "models" / f"{name}.tflite"
+    seed = 500 + GOLDEN.index(name)
+    _assert_like_tflm(path, board, _random(path, 4, seed), f"(inputs: random_inputs n=4 seed={seed})")
