@@ -35,7 +35,8 @@ def test_person_detect_bit_exact_on_board(board, person_npz):
     r = measure.bench(MODEL, board, data=person_npz)
     assert r.bit_exact_vs_tflm, r.first_mismatch
     assert r.accuracy == 1.0 and r.host_accuracy == 1.0 and r.samples == 2
-    assert r.instruction_method == "plugin" and 50_000_000 < r.instructions_per_inference < 150_000_000
+    # the fast kernels: ~17-28 M instructions (the reference kernels run ~96 M)
+    assert r.instruction_method == "plugin" and 10_000_000 < r.instructions_per_inference < 40_000_000
     assert r.cycle_model == CYCLE_MODELS[board]
     if r.cycle_model is None:
         assert r.cycles_per_inference_estimate is None and r.latency_ms_estimate is None

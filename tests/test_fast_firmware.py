@@ -16,10 +16,12 @@ pytestmark = pytest.mark.emulator
 BOARDS = ("mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547")
 MODELS = ("ds_cnn_kws", "mobilenet_v1_vww", "resnet8_cifar10", "fc_autoencoder")
 PERSON = FIXTURES / "person_detection"
-# borders, odd channel counts, row strides into concatenations, residual adds
+# borders, odd channel counts, row strides into concatenations, residual adds, a depth
+# multiplier above 1, a max pool
 GOLDEN = ("conv_same_s2_odd_relu6", "conv_dilation_valid_3x2", "dw_same_s1_relu", "fc_nobias_odd",
-          "concat_fire_module", "pt_mobilenetv2_style")
-FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h")
+          "concat_fire_module", "pt_mobilenetv2_style", "dw_mult2_same", "maxpool_conv_relu")
+FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h",
+              "max_pool_2d_fast.h", "average_pool_2d_fast.h")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -261,22 +261,23 @@ def test_profile_with_output_copies(tmp_path):
 @pytest.mark.emulator
 def test_profile_build_is_close_to_the_bench_build():
     """The profile build adds its markers and little else: its whole inference is the plain
-    build's plus the markers, give or take the few instructions the compiler schedules
-    differently around them."""
+    build's plus the markers, give or take what the compiler schedules differently around
+    them (the fast kernels are inlined into edgeq_invoke_n, so a marker between two of them
+    changes their register allocation a little): within 0.1 %."""
     _tools()
     from edgeq import targets
-    from edgeq.codegen import native
     from edgeq.harness import profile as prof
+    from edgeq.harness.measure import firmware_sources
     from edgeq.harness.runners import qemu
     from edgeq.toolchain import arm
 
     model = MODELS / "ds_cnn_kws.tflite"
     target = targets.get("mps2-an386")
     x = _inputs(model)
-    plain = qemu.run(arm.build_firmware(native.generate(model), target), target, x).instructions[0]
+    plain = qemu.run(arm.build_firmware(firmware_sources(model, "native", target), target), target, x).instructions[0]
     p = prof.profile(model, target, x)
     markers = next(o.instructions for o in p.overhead if o.name.startswith("markers"))
-    assert abs(p.instructions - markers - plain) <= 2 * p.markers
+    assert abs(p.instructions - markers - plain) <= plain // 1000
 
 
 @pytest.mark.emulator

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 
+import numpy as np
+
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
@@ -99,10 +101,17 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
     new_fields = (tuple((k, f[k]) for k in keep)
                   + (("multiplier", "@mult"), ("right", "@right"), ("round", "@round"), ("out_stride", f["out_stride"]),
                      ("depth", str(w.shape[1] * w.shape[2] * w.shape[3])), ("depth_pad", str(depth_pad))))
+    consts = [("filter", "int8_t", interleave_rows(rows, 2))]
+    bias_arg = call.args[2]
+    if b is None:  # the kernel always reads a bias
+        consts.append(("bias", "int32_t", np.zeros(out_c, np.int32)))
+        bias_arg = Arg(-1, "int32_t", const="bias")
     return dataclasses.replace(
         call, source="conv_2d_fast.h", function="edgeq_conv_2d_s8_fast", struct_type="edgeq_conv_fast_params_t",
-        fields=new_fields, args=(call.args[0], Arg(-1, "int8_t", const="filter"), *call.args[2:]),
-        arrays=rq, consts=(("filter", "int8_t", interleave_rows(rows, 2)),), scratch=2 * depth_pad * 2)
+        fields=new_fields, args=(call.args[0], Arg(-1, "int8_t", const="filter"), bias_arg, *call.args[3:]),
+        arrays=rq, consts=tuple(consts),
+        # two int16 columns, then 4 int32 accumulators a channel pair
+        scratch=2 * depth_pad * 2 + 4 * 4 * (out_c // 2))
 
 
 for _name in OPS:

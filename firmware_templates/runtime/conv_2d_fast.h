@@ -1,7 +1,9 @@
 /* CONV_2D, int8, fast variant (one group): im2col of two output pixels into interleaved
  * int16 columns, then a 2-channel x 2-pixel matrix product (edgeq_gemm.h: DSP SIMD MACs or
  * portable C) over filter rows interleaved in channel pairs by the code generator
- * (edgeq/ops/conv_2d.py, which chooses it when edgeq_conv_fast_params_t's conditions hold).
+ * (edgeq/ops/conv_2d.py, which chooses it when edgeq_conv_fast_params_t's conditions hold;
+ * it always passes a bias, zeros for a convolution without one; the scratch holds the two
+ * columns, then 4 accumulators a channel pair).
  * Computes the same bytes as conv_2d.c. Pixels are written in the reference kernel's
  * order, each after its own window was read, so the in-place contract holds. An always-
  * inline header: edgeq_model.c includes it and each call folds its op's constants. */
@@ -50,6 +52,8 @@ EDGEQ_INLINE void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const
     const int32_t dp = p->depth_pad;
     const int32_t groups = dp >> 2;
     const int32_t pixels = p->out_h * p->out_w;
+    const int32_t pairs = p->out_c >> 1;
+    int32_t *const acc = (int32_t *)(void *)(scratch + 2 * dp); /* 4 accumulators a channel pair */
     int32_t b, n, oc, oy, ox;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
@@ -72,22 +76,34 @@ EDGEQ_INLINE void edgeq_conv_2d_s8_fast(const edgeq_conv_fast_params_t *p, const
                     ++oy;
                 }
             }
-            for (oc = 0; oc + 2 <= p->out_c; oc += 2, w += 2 * dp) {
-                int32_t s[4];
-                s[0] = s[1] = bias ? bias[oc] : 0;
-                s[2] = s[3] = bias ? bias[oc + 1] : 0;
-                if (two) {
-                    edgeq_dot_2x2(w, scratch, groups, s);
-                    o1[oc] = EDGEQ_OUT_S8(p, s[1], oc);
-                    o1[oc + 1] = EDGEQ_OUT_S8(p, s[3], oc + 1);
-                } else {
-                    edgeq_dot_2x1(w, scratch, groups, s);
+            if (two && pairs > 0) {
+                /* every channel pair against both pixels in one call, then requantized */
+                edgeq_gemm_args_t args;
+                args.bias = bias;
+                args.acc = acc;
+                args.blocks = pairs;
+                edgeq_gemm_2x2(filter, scratch, groups, &args);
+                for (oc = 0; oc < 2 * pairs; oc += 2) {
+                    const int32_t *a = acc + 2 * oc;
+                    o0[oc] = EDGEQ_OUT_S8(p, a[0], oc);
+                    o1[oc] = EDGEQ_OUT_S8(p, a[1], oc);
+                    o0[oc + 1] = EDGEQ_OUT_S8(p, a[2], oc + 1);
+                    o1[oc + 1] = EDGEQ_OUT_S8(p, a[3], oc + 1);
                 }
-                o0[oc] = EDGEQ_OUT_S8(p, s[0], oc);
-                o0[oc + 1] = EDGEQ_OUT_S8(p, s[2], oc + 1);
+                w = filter + 2 * pairs * dp;
+            } else {
+                for (oc = 0; oc + 2 <= p->out_c; oc += 2, w += 2 * dp) {
+                    int32_t s[4];
+                    s[0] = s[1] = bias[oc];
+                    s[2] = s[3] = bias[oc + 1];
+                    edgeq_dot_2x1(w, scratch, groups, s);
+                    o0[oc] = EDGEQ_OUT_S8(p, s[0], oc);
+                    o0[oc + 1] = EDGEQ_OUT_S8(p, s[2], oc + 1);
+                }
             }
+            oc = 2 * pairs;
             if (oc < p->out_c) { /* an odd channel count: the last row alone */
-                const int32_t b0 = bias ? bias[oc] : 0;
+                const int32_t b0 = bias[oc];
                 o0[oc] = EDGEQ_OUT_S8(p, edgeq_dot_1(w, scratch, 2, groups, b0), oc);
                 if (two) {
                     o1[oc] = EDGEQ_OUT_S8(p, edgeq_dot_1(w, scratch + 4, 2, groups, b0), oc);

@@ -212,6 +212,101 @@ EDGEQ_DOT void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, 
 
 #endif
 
+/* What edgeq_gemm_2x2 reads besides its first three arguments. */
+typedef struct {
+    const int32_t *bias; /* one per row (never NULL: the generator passes zeros) */
+    int32_t *acc;        /* out: 4 a block */
+    int32_t blocks;      /* blocks of 2 rows, at least 1 */
+} edgeq_gemm_args_t;
+
+/* `blocks` consecutive blocks of 2 interleaved filter rows against 2 interleaved columns:
+ * for block p, acc[4p..4p+3] = bias[2p] + w0.c0, bias[2p] + w0.c1, bias[2p+1] + w1.c0,
+ * bias[2p+1] + w1.c1 (the convolution's channel pairs against its two pixels, in one call). */
+#if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
+#define EDGEQ_GEMM22_GROUP(wo, co)            \
+    "ldr    r8, [r0, #" #wo "]\n\t"           \
+    "ldr    r9, [r0, #" #wo "+4]\n\t"         \
+    "ldr    r10, [r1, #" #co "]\n\t"          \
+    "ldr    r11, [r1, #" #co "+4]\n\t"        \
+    "ldr    r12, [r1, #" #co "+8]\n\t"        \
+    "ldr    lr, [r1, #" #co "+12]\n\t"        \
+    "sxtb16 r3, r8\n\t"                       \
+    "smlad  r4, r3, r10, r4\n\t"              \
+    "smlad  r5, r3, r12, r5\n\t"              \
+    "sxtb16 r8, r8, ror #8\n\t"               \
+    "smlad  r4, r8, r11, r4\n\t"              \
+    "smlad  r5, r8, lr, r5\n\t"               \
+    "sxtb16 r3, r9\n\t"                       \
+    "smlad  r6, r3, r10, r6\n\t"              \
+    "smlad  r7, r3, r12, r7\n\t"              \
+    "sxtb16 r9, r9, ror #8\n\t"               \
+    "smlad  r6, r9, r11, r6\n\t"              \
+    "smlad  r7, r9, lr, r7\n\t"
+/* On the core: the loops written out (14 registers, back-to-back loads, two groups an
+ * iteration); the column start, group count, blocks left, bias and acc pointers on the stack. */
+__attribute__((naked, noinline, unused)) static void edgeq_gemm_2x2(const int8_t *w, const int16_t *c,
+                                                                    int32_t groups, const edgeq_gemm_args_t *a)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #20\n\t"
+        "str    r1, [sp]\n\t"
+        "str    r2, [sp, #4]\n\t"
+        "ldr    r4, [r3]\n\t"
+        "str    r4, [sp, #16]\n\t"
+        "ldr    r4, [r3, #4]\n\t"
+        "str    r4, [sp, #12]\n\t"
+        "ldr    r4, [r3, #8]\n\t"
+        "str    r4, [sp, #8]\n"
+        "4:\n\t"
+        "ldr    r3, [sp, #16]\n\t"
+        "ldr    r4, [r3]\n\t"
+        "ldr    r6, [r3, #4]\n\t"
+        "add    r3, r3, #8\n\t"
+        "str    r3, [sp, #16]\n\t"
+        "mov    r5, r4\n\t"
+        "mov    r7, r6\n\t"
+        "ldr    r1, [sp]\n\t"
+        "ldr    r2, [sp, #4]\n\t"
+        "tst    r2, #1\n\t"
+        "beq    2f\n\t"
+        EDGEQ_GEMM22_GROUP(0, 0)
+        "add    r0, r0, #8\n\t"
+        "add    r1, r1, #16\n"
+        "2:\n\t"
+        "lsrs   r2, r2, #1\n\t"
+        "beq    3f\n"
+        "1:\n\t"
+        EDGEQ_GEMM22_GROUP(0, 0)
+        EDGEQ_GEMM22_GROUP(8, 16)
+        "add    r0, r0, #16\n\t"
+        "add    r1, r1, #32\n\t"
+        "subs   r2, r2, #1\n\t"
+        "bne    1b\n"
+        "3:\n\t"
+        "ldr    r3, [sp, #12]\n\t"
+        "stm    r3!, {r4-r7}\n\t"
+        "str    r3, [sp, #12]\n\t"
+        "ldr    r2, [sp, #8]\n\t"
+        "subs   r2, r2, #1\n\t"
+        "str    r2, [sp, #8]\n\t"
+        "bne    4b\n\t"
+        "add    sp, sp, #20\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#else
+EDGEQ_DOT void edgeq_gemm_2x2(const int8_t *w, const int16_t *c, int32_t groups, const edgeq_gemm_args_t *a)
+{
+    int32_t p;
+    for (p = 0; p < a->blocks; ++p) {
+        int32_t *s = a->acc + 4 * p;
+        s[0] = s[1] = a->bias[2 * p];
+        s[2] = s[3] = a->bias[2 * p + 1];
+        edgeq_dot_2x2(w + p * 8 * groups, c, groups, s);
+    }
+}
+#endif
+
 /* A block of 2 interleaved filter rows against column 0 of 2 interleaved columns:
  * s[0] += w0.c0, s[2] += w1.c0 (s[1], s[3] untouched). */
 EDGEQ_DOT void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)

@@ -5,10 +5,11 @@ SIMD algorithm through the portable model of its instructions) are bit-exact wit
 * the selection: on the MLPerf-Tiny-style models every CONV_2D, DEPTHWISE_CONV_2D,
   FULLY_CONNECTED and ADD gets its fast function, and ``features=None`` none;
 * a seeded fuzz aimed at the fast paths' edges (odd channel counts and sizes, padding on
-  every side, strides, dilations, per-tensor / per-channel weights, multipliers on both
-  sides of 1, zero points -128 and 127, extreme weights, biases at the 2^30 accumulator
-  bound), each case bit-exact for both feature sets and the generator's choice (fast
-  variant or reference fallback) checked against the documented conditions.
+  every side, strides, dilations, depth multipliers 1-3, per-tensor / per-channel weights,
+  requantization multipliers on both sides of 1, zero points -128 and 127, extreme weights,
+  biases at the 2^30 accumulator bound), each case bit-exact for both feature sets and the
+  generator's choice (fast variant or reference fallback) checked against the documented
+  conditions.
 """
 
 from __future__ import annotations
@@ -247,7 +248,7 @@ def conv_fast_case(rng, depthwise: bool) -> OneOp:
     groups = 1
     mult = 1
     if depthwise:
-        if rng.random() < 0.15:
+        if rng.random() < 0.2:  # the fast variant's tap-list path (portable C on every core)
             mult = int(rng.integers(2, 4))
         cout = cin * mult
     else:
@@ -361,7 +362,8 @@ def _expected(model) -> tuple[str, bool, bool]:
     """(op name, must the fast variant be chosen, may it be) from the documented conditions,
     on the reference plan's requantization (TFLM's Prepare) and the constant tensors.
     ``must``: int8, one group / multiplier 1 / <= 64 taps / no broadcast, every shift a
-    right shift (-31..-1; ADD -31..0) and |bias| + 255 * sum |w| < 2^30. ``may``: the same
+    right shift (-31..-1; ADD -31..0) and |bias| + 255 * sum |w| < 2^30 (depthwise: any depth
+    multiplier, since the fast variant took multipliers above 1). ``may``: the same
     with the exact bound max|x + input_offset| in place of 255 (what an accumulator can
     reach): the fast variant outside it could overflow its requantization."""
     sg = model.main
@@ -380,7 +382,7 @@ def _expected(model) -> tuple[str, bool, bool]:
     wv = w.numpy().astype(np.int64)
     if op.name == "DEPTHWISE_CONV_2D":
         sums = np.abs(wv).reshape(-1, wv.shape[3]).sum(axis=0)
-        shape_ok = y.shape[3] == x.shape[3] and wv.shape[1] * wv.shape[2] <= MAX_TAPS
+        shape_ok = wv.shape[1] * wv.shape[2] <= MAX_TAPS
     elif op.name == "CONV_2D":
         sums = np.abs(wv).reshape(wv.shape[0], -1).sum(axis=1)
         shape_ok = wv.shape[3] == x.shape[3]
@@ -451,22 +453,25 @@ def test_fuzz_fast_kernel_bit_exact(kind, i, tmp_path):
 
 
 def test_fuzz_exercises_fast_variants_and_fallbacks():
-    """The fuzz above mostly runs the fast variants (>= 70% of conv / depthwise / FC cases
-    and of ADD cases), and each kind also falls back to the reference for some cases, for
-    each of the reasons the generator has (left shift, accumulator bound, grouped conv,
-    depth multiplier > 1, too many taps, broadcast)."""
+    """The fuzz above mostly runs the fast variants (>= 70% of conv / depthwise / FC cases,
+    >= 60% of each kind), depthwise cases with depth multipliers 2-3 among them, and each
+    kind also falls back to the reference for some cases, for each of the reasons the
+    generator has (left shift, accumulator bound, grouped conv, too many taps, broadcast)."""
     stats: dict[str, list[bool]] = {k: [] for k in FUZZ_COUNTS}
     reasons: set[str] = set()
+    dw_mult = {True: 0, False: 0}  # depth multiplier > 1: fast / reference
     for kind, i in FUZZ_CASES:
         model = read_model(_fuzz_model(kind, i))
         name, must, may = _expected(model)
         fast = _chosen(model, ("dsp",)) == FAST[name]
         stats[kind].append(fast)
-        if fast:
-            continue
         sg = model.main
         (op,) = sg.operators
         x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+        if name == "DEPTHWISE_CONV_2D" and y.shape[3] != x.shape[3]:
+            dw_mult[fast] += 1
+        if fast:
+            continue
         (_i, _n, call) = plan_model(model, features=None).calls[0]
         f = dict(call.fields)
         arrays = {n: v for n, _t, v in call.arrays}
@@ -476,8 +481,6 @@ def test_fuzz_exercises_fast_variants_and_fallbacks():
         w = sg.tensor(op.inputs[1])
         if name == "CONV_2D" and w.shape[3] != x.shape[3]:
             reasons.add("groups")
-        elif name == "DEPTHWISE_CONV_2D" and y.shape[3] != x.shape[3]:
-            reasons.add("multiplier")
         elif name == "DEPTHWISE_CONV_2D" and w.shape[1] * w.shape[2] > MAX_TAPS:
             reasons.add("taps")
         elif any(int(s) >= 0 for s in arrays["shift"]):
@@ -486,10 +489,11 @@ def test_fuzz_exercises_fast_variants_and_fallbacks():
             reasons.add("bound")
         else:
             reasons.add("other")
-    share = {k: sum(v) / len(v) for k, v in stats.items()}
+    share = {k: round(sum(v) / len(v), 3) for k, v in stats.items()}
     nn = [v for k in ("conv", "dwconv", "fc") for v in stats[k]]
     assert sum(nn) / len(nn) >= 0.7, share
     for k, v in stats.items():
         assert sum(v) / len(v) >= 0.6, (k, share)
         assert not all(v), f"no {k} case fell back to the reference kernel: {share}"
-    assert {"broadcast", "groups", "multiplier", "taps", "left-shift", "bound"} <= reasons, sorted(reasons)
+    assert {"broadcast", "groups", "taps", "left-shift", "bound"} <= reasons, sorted(reasons)
+    assert dw_mult[True] >= 5, dw_mult
