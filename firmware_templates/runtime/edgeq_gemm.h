@@ -457,6 +457,69 @@ EDGEQ_DOT void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, 
 
 #endif
 
+/* `blocks` consecutive blocks of 4 interleaved filter rows against one column:
+ * acc[4p + r] = bias[4p + r] + w_r.c (all of a FULLY_CONNECTED's 4-row blocks in one call). */
+#if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
+__attribute__((naked, noinline, unused)) static void edgeq_gemm_4x1(const int8_t *w, const int16_t *c,
+                                                                    int32_t groups, const edgeq_gemm_args_t *a)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #20\n\t"
+        "str    r1, [sp]\n\t"
+        "str    r2, [sp, #4]\n\t"
+        "ldr    r4, [r3]\n\t"
+        "str    r4, [sp, #16]\n\t"
+        "ldr    r4, [r3, #4]\n\t"
+        "str    r4, [sp, #12]\n\t"
+        "ldr    r4, [r3, #8]\n\t"
+        "str    r4, [sp, #8]\n"
+        "4:\n\t"
+        "ldr    r3, [sp, #16]\n\t"
+        "ldm    r3!, {r4-r7}\n\t"
+        "str    r3, [sp, #16]\n\t"
+        "ldr    r1, [sp]\n\t"
+        "ldr    r2, [sp, #4]\n\t"
+        "tst    r2, #1\n\t"
+        "beq    2f\n\t"
+        EDGEQ_DOT41_GROUP(0, 0)
+        "add    r0, r0, #16\n\t"
+        "add    r1, r1, #8\n"
+        "2:\n\t"
+        "lsrs   r2, r2, #1\n\t"
+        "beq    3f\n"
+        "1:\n\t"
+        EDGEQ_DOT41_GROUP(0, 0)
+        EDGEQ_DOT41_GROUP(16, 8)
+        "add    r0, r0, #32\n\t"
+        "add    r1, r1, #16\n\t"
+        "subs   r2, r2, #1\n\t"
+        "bne    1b\n"
+        "3:\n\t"
+        "ldr    r3, [sp, #12]\n\t"
+        "stm    r3!, {r4-r7}\n\t"
+        "str    r3, [sp, #12]\n\t"
+        "ldr    r2, [sp, #8]\n\t"
+        "subs   r2, r2, #1\n\t"
+        "str    r2, [sp, #8]\n\t"
+        "bne    4b\n\t"
+        "add    sp, sp, #20\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#else
+EDGEQ_DOT void edgeq_gemm_4x1(const int8_t *w, const int16_t *c, int32_t groups, const edgeq_gemm_args_t *a)
+{
+    int32_t p, r;
+    for (p = 0; p < a->blocks; ++p) {
+        int32_t *s = a->acc + 4 * p;
+        for (r = 0; r < 4; ++r) {
+            s[r] = a->bias[4 * p + r];
+        }
+        edgeq_dot_4x1(w + p * 16 * groups, c, groups, s);
+    }
+}
+#endif
+
 /* An accumulator of output channel c to int8: requantized, offset, clamped. */
 #define EDGEQ_OUT_S8(p, acc, c) \
     edgeq_clamp_s8(edgeq_requant((acc), (p)->multiplier[c], (p)->right[c], (p)->round[c]) + (p)->output_offset, \
