@@ -83,90 +83,7 @@ EDGEQ_INLINE void edgeq_zero(int16_t *col, int32_t cols, int32_t j, int32_t k, i
 }
 
 /* A block of 2 interleaved filter rows w against 2 interleaved columns c:
- * s[0] += w0.c0, s[1] += w0.c1, s[2] += w1.c0, s[3] += w1.c1. */
-#if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
-/* On the core: the loop written out so that every value has a register (14 of them) and
- * loads run back to back (the Cortex-M4 pipelines consecutive loads that do not update
- * their base), two groups an iteration. The same operations as the C below, in order. */
-__attribute__((naked, noinline, unused)) static void edgeq_dot_2x2(const int8_t *w, const int16_t *c,
-                                                                   int32_t groups, int32_t *s)
-{
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "push   {r3}\n\t"
-        "ldm    r3, {r4-r7}\n\t"
-        "tst    r2, #1\n\t"
-        "beq    2f\n\t"
-        "ldr    r8, [r0]\n\t"
-        "ldr    r9, [r0, #4]\n\t"
-        "ldr    r10, [r1]\n\t"
-        "ldr    r11, [r1, #4]\n\t"
-        "ldr    r12, [r1, #8]\n\t"
-        "ldr    lr, [r1, #12]\n\t"
-        "sxtb16 r3, r8\n\t"
-        "smlad  r4, r3, r10, r4\n\t"
-        "smlad  r5, r3, r12, r5\n\t"
-        "sxtb16 r8, r8, ror #8\n\t"
-        "smlad  r4, r8, r11, r4\n\t"
-        "smlad  r5, r8, lr, r5\n\t"
-        "sxtb16 r3, r9\n\t"
-        "smlad  r6, r3, r10, r6\n\t"
-        "smlad  r7, r3, r12, r7\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "smlad  r6, r9, r11, r6\n\t"
-        "smlad  r7, r9, lr, r7\n\t"
-        "add    r0, r0, #8\n\t"
-        "add    r1, r1, #16\n"
-        "2:\n\t"
-        "lsrs   r2, r2, #1\n\t"
-        "beq    3f\n"
-        "1:\n\t"
-        "ldr    r8, [r0]\n\t"
-        "ldr    r9, [r0, #4]\n\t"
-        "ldr    r10, [r1]\n\t"
-        "ldr    r11, [r1, #4]\n\t"
-        "ldr    r12, [r1, #8]\n\t"
-        "ldr    lr, [r1, #12]\n\t"
-        "sxtb16 r3, r8\n\t"
-        "smlad  r4, r3, r10, r4\n\t"
-        "smlad  r5, r3, r12, r5\n\t"
-        "sxtb16 r8, r8, ror #8\n\t"
-        "smlad  r4, r8, r11, r4\n\t"
-        "smlad  r5, r8, lr, r5\n\t"
-        "sxtb16 r3, r9\n\t"
-        "smlad  r6, r3, r10, r6\n\t"
-        "smlad  r7, r3, r12, r7\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "smlad  r6, r9, r11, r6\n\t"
-        "smlad  r7, r9, lr, r7\n\t"
-        "ldr    r8, [r0, #8]\n\t"
-        "ldr    r9, [r0, #12]\n\t"
-        "ldr    r10, [r1, #16]\n\t"
-        "ldr    r11, [r1, #20]\n\t"
-        "ldr    r12, [r1, #24]\n\t"
-        "ldr    lr, [r1, #28]\n\t"
-        "sxtb16 r3, r8\n\t"
-        "smlad  r4, r3, r10, r4\n\t"
-        "smlad  r5, r3, r12, r5\n\t"
-        "sxtb16 r8, r8, ror #8\n\t"
-        "smlad  r4, r8, r11, r4\n\t"
-        "smlad  r5, r8, lr, r5\n\t"
-        "sxtb16 r3, r9\n\t"
-        "smlad  r6, r3, r10, r6\n\t"
-        "smlad  r7, r3, r12, r7\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "smlad  r6, r9, r11, r6\n\t"
-        "smlad  r7, r9, lr, r7\n\t"
-        "add    r0, r0, #16\n\t"
-        "add    r1, r1, #32\n\t"
-        "subs   r2, r2, #1\n\t"
-        "bne    1b\n"
-        "3:\n\t"
-        "pop    {r3}\n\t"
-        "stm    r3, {r4-r7}\n\t"
-        "pop    {r4-r11, pc}\n\t");
-}
-#else
+ * s[0] += w0.c0, s[1] += w0.c1, s[2] += w1.c0, s[3] += w1.c1 (edgeq_gemm_2x2's C form). */
 EDGEQ_DOT void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
@@ -210,7 +127,6 @@ EDGEQ_DOT void edgeq_dot_2x2(const int8_t *w, const int16_t *c, int32_t groups, 
     s[3] = s11;
 }
 
-#endif
 
 /* What edgeq_gemm_2x2 reads besides its first three arguments. */
 typedef struct {
@@ -360,9 +276,8 @@ EDGEQ_DOT int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, i
     return acc;
 }
 
-/* A block of 4 interleaved filter rows against one column: s[r] += w_r.c. */
 #if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
-/* On the core: written out like edgeq_dot_2x2 (two groups an iteration). */
+/* One group of 4 rows against the column, for edgeq_gemm_4x1's loop (its registers). */
 #define EDGEQ_DOT41_GROUP(wo, co)              \
     "ldr    r8, [r1, #" #co "]\n\t"            \
     "ldr    r9, [r1, #" #co "+4]\n\t"          \
@@ -386,34 +301,10 @@ EDGEQ_DOT int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, i
     "smlad  r7, r3, r8, r7\n\t"                \
     "sxtb16 lr, lr, ror #8\n\t"                \
     "smlad  r7, lr, r9, r7\n\t"
-__attribute__((naked, noinline, unused)) static void edgeq_dot_4x1(const int8_t *w, const int16_t *c,
-                                                                   int32_t groups, int32_t *s)
-{
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "push   {r3}\n\t"
-        "ldm    r3, {r4-r7}\n\t"
-        "tst    r2, #1\n\t"
-        "beq    2f\n\t"
-        EDGEQ_DOT41_GROUP(0, 0)
-        "add    r0, r0, #16\n\t"
-        "add    r1, r1, #8\n"
-        "2:\n\t"
-        "lsrs   r2, r2, #1\n\t"
-        "beq    3f\n"
-        "1:\n\t"
-        EDGEQ_DOT41_GROUP(0, 0)
-        EDGEQ_DOT41_GROUP(16, 8)
-        "add    r0, r0, #32\n\t"
-        "add    r1, r1, #16\n\t"
-        "subs   r2, r2, #1\n\t"
-        "bne    1b\n"
-        "3:\n\t"
-        "pop    {r3}\n\t"
-        "stm    r3, {r4-r7}\n\t"
-        "pop    {r4-r11, pc}\n\t");
-}
-#else
+#endif
+
+/* A block of 4 interleaved filter rows against one column: s[r] += w_r.c (edgeq_gemm_4x1's
+ * C form). */
 EDGEQ_DOT void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
@@ -454,8 +345,6 @@ EDGEQ_DOT void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, 
     s[2] = s2;
     s[3] = s3;
 }
-
-#endif
 
 /* `blocks` consecutive blocks of 4 interleaved filter rows against one column:
  * acc[4p + r] = bias[4p + r] + w_r.c (all of a FULLY_CONNECTED's 4-row blocks in one call). */
