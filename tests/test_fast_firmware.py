@@ -123,3 +123,29 @@ def test_golden_model_fast_firmware_bit_exact(board, name):
     path = ROOT / "tests" / "golden" / "models" / f"{name}.tflite"
     seed = 500 + GOLDEN.index(name)
     _assert_like_tflm(path, board, _random(path, 4, seed), f"(inputs: random_inputs n=4 seed={seed})")
+
+
+@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500"))
+@pytest.mark.parametrize("op", ("MAX_POOL_2D", "AVERAGE_POOL_2D"))
+def test_pools_fast_firmware_bit_exact(board, op, tmp_path):
+    """The pools' 4-channel SIMD paths (SSUB8/SEL maxima, SXTAB16 sums) as the core runs them:
+    fuzz pool models with 7 and 8 channels (groups of 4 and a tail), every clamp."""
+    _tools()
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "golden"))
+    from test_fast_kernels import pool_fast_case
+    from tflite_builder import build
+
+    done = 0
+    for seed in range(400):
+        m = pool_fast_case(np.random.default_rng(880000 + seed), op)
+        if m.tensors[0].shape[3] < 7 or m.options["filter_h"] * m.options["filter_w"] > 256:
+            continue
+        path = tmp_path / f"{op.lower()}{seed}.tflite"
+        path.write_bytes(build(m))
+        _assert_like_tflm(path, board, _random(path, 4, seed), f"(seed {seed}, {m.options})")
+        done += 1
+        if done == 3:
+            break
+    assert done == 3

@@ -497,3 +497,52 @@ def test_fuzz_exercises_fast_variants_and_fallbacks():
         assert not all(v), f"no {k} case fell back to the reference kernel: {share}"
     assert {"broadcast", "groups", "taps", "left-shift", "bound"} <= reasons, sorted(reasons)
     assert dw_mult[True] >= 5, dw_mult
+
+
+# ---- pools: the 4-channel fast variants (MAX_POOL_2D always, AVERAGE_POOL_2D up to 256 taps) ----
+
+POOL_FAST = {"MAX_POOL_2D": "edgeq_max_pool_2d_s8_fast", "AVERAGE_POOL_2D": "edgeq_average_pool_2d_s8_fast"}
+POOL_CASES = [(op, i) for op in POOL_FAST for i in range(16)]
+
+
+def pool_fast_case(rng, op: str) -> OneOp:
+    """Channel counts 1..9 (groups of 4 and tails), windows up to 17x17 (some above 256 taps:
+    the average pool's reference fallback), padding on every side, every activation clamp,
+    zero points at both ends."""
+    h, w = int(rng.integers(1, 12)), int(rng.integers(1, 12))
+    c = int(rng.integers(1, 10))
+    big = op == "AVERAGE_POOL_2D" and rng.random() < 0.2
+    fh, fw = ((int(rng.integers(16, 18)), int(rng.integers(16, 18))) if big
+              else tuple(int(v) for v in rng.integers(1, 6, 2)))
+    sh, sw = (int(v) for v in rng.integers(1, 4, 2))
+    pad = "SAME" if big else str(rng.choice(["SAME", "VALID"]))
+    if big:
+        h, w = max(h, fh), max(w, fw)
+    oh, ow = out_size(pad, h, fh, sh), out_size(pad, w, fw, sw)
+    if oh < 1 or ow < 1:
+        pad = "SAME"
+        oh, ow = out_size(pad, h, fh, sh), out_size(pad, w, fw, sw)
+    s = _f32(10 ** rng.uniform(-2.5, -0.5))
+    zp = int(rng.choice([-128, 127, int(rng.integers(-128, 128))]))
+    tensors = [T((1, h, w, c), "INT8", (s,), (zp,)), T((1, oh, ow, c), "INT8", (s,), (zp,))]
+    opts = {"padding": pad, "stride_h": sh, "stride_w": sw, "filter_h": fh, "filter_w": fw,
+            "act": str(rng.choice(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]))}
+    return OneOp(op, tensors, [0], [1], [0], [1], opts)
+
+
+@pytest.mark.parametrize("op, i", POOL_CASES, ids=[f"{o.lower()}{i}" for o, i in POOL_CASES])
+def test_fuzz_fast_pools_bit_exact(op, i, tmp_path):
+    rng = np.random.default_rng(750000 + 100 * list(POOL_FAST).index(op) + i)
+    path = tmp_path / f"{op}{i}.tflite"
+    path.write_bytes(build(pool_fast_case(rng, op)))
+    model = read_model(path)
+    x = model.main.tensors[model.main.operators[0].inputs[0]]
+    o = model.main.operators[0].options
+    taps = o.get("filter_height", 1) * o.get("filter_width", 1)
+    want_fast = op == "MAX_POOL_2D" or taps <= 256
+    for f, s in _both(model).items():
+        chosen = _chosen(model, f)
+        assert (chosen == POOL_FAST[op]) == want_fast, (op, i, taps, chosen)
+        ctx = f"{op.lower()}{i} ({x.shape}, {taps} taps), {_label(f)}"
+        assert_bit_exact(path, s, seed=i, samples=60, context=ctx)
+        _assert_extremes_exact(path, s, ctx)
