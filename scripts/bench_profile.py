@@ -4,7 +4,7 @@
 For each model, ``edgeq bench --profile --compare tflm`` on one board (TFLM kernels from
 ``--kernels``, the TFLM tree from EDGEQ_TFLM_DIR): every op with edgeq-micro's and TFLM's
 exact instructions and estimated cycles, the overhead rows, and the three ops where
-edgeq-micro loses most. Without EDGEQ_TFLM_DIR (or with ``--no-compare``) edgeq-micro alone.
+edgeq-micro does worst against TFLM (highest instruction ratios). Without EDGEQ_TFLM_DIR (or with ``--no-compare``) edgeq-micro alone.
 
     .venv/bin/python scripts/bench_profile.py [--target mps2-an386] [--kernels cmsis_nn]
         [--plots DIR] [--no-compare] [MODEL.tflite ...]
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if summary and compare:
         print(f"# Summary ({args.target}, edgeq-micro vs TFLM {args.kernels}; profile builds)\n")
         print("| model | edgeq instructions | TFLM instructions | ratio | edgeq cycles (est.) | TFLM cycles (est.) | ratio | "
-              "edgeq loses most on |")
+              "edgeq's highest ratios (ops) |")
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         for name, p, t, worst in summary:
             pi, ti = p["instructions_per_inference"], t["instructions_per_inference"]

@@ -78,12 +78,14 @@ def table_rows(result) -> list[list[str]]:
 
 
 def worst(result, n: int = 3) -> list[dict]:
-    """The ``n`` ops where edgeq-micro spends the most instructions more than TFLM."""
+    """The ``n`` ops where edgeq-micro does worst against TFLM: the highest ratios of
+    instructions (above 1: it loses), ties broken by the larger excess."""
     if not compared(result):
         return []
-    ops = [r for r in result.ops if r["instructions"] is not None and r["tflm_instructions"] is not None]
-    ops.sort(key=lambda r: r["instructions"] - r["tflm_instructions"], reverse=True)
-    return [r for r in ops[:n] if r["instructions"] > r["tflm_instructions"]]
+    ops = [r for r in result.ops if r["instructions"] is not None and r["tflm_instructions"]]
+    ops.sort(key=lambda r: (r["instructions"] / r["tflm_instructions"], r["instructions"] - r["tflm_instructions"]),
+             reverse=True)
+    return ops[:n]
 
 
 def notes(result) -> list[str]:
@@ -96,9 +98,11 @@ def notes(result) -> list[str]:
     if tprof is not None:
         out.append(f"TFLM ({tprof['runtime']}): each op's registration->invoke between two markers; the interpreter's "
                    f"work between ops is its own row.")
-    for r in worst(result):
-        out.append(f"edgeq loses most on op {r['index']} {r['op']}: {r['instructions']:,} vs {r['tflm_instructions']:,} "
-                   f"instructions ({_ratio(r['instructions_ratio'])}).")
+    w = worst(result)
+    if w:
+        out.append("Where edgeq does worst against TFLM (instruction ratios): " + "; ".join(
+            f"op {r['index']} {r['op']} {r['instructions']:,} vs {r['tflm_instructions']:,} "
+            f"({_ratio(r['instructions_ratio'])})" for r in w) + ".")
     return out
 
 
