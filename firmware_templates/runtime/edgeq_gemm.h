@@ -139,25 +139,29 @@ typedef struct {
  * for block p, acc[4p..4p+3] = bias[2p] + w0.c0, bias[2p] + w0.c1, bias[2p+1] + w1.c0,
  * bias[2p+1] + w1.c1 (the convolution's channel pairs against its two pixels, in one call). */
 #if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
+/* One group: weights wa (r8), wb (r9); column 0's and 1's first pairs (r10, r12), then their
+ * second pairs (lr, r10). Ordered for the Cortex-M7's dual issue as well: each SXTB16 (which
+ * issues first of a pair) sits before a multiply that does not need it, and loads come in
+ * pairs (the Cortex-M4 pipelines the second). */
 #define EDGEQ_GEMM22_GROUP(wo, co)            \
     "ldr    r8, [r0, #" #wo "]\n\t"           \
     "ldr    r9, [r0, #" #wo "+4]\n\t"         \
     "ldr    r10, [r1, #" #co "]\n\t"          \
-    "ldr    r11, [r1, #" #co "+4]\n\t"        \
     "ldr    r12, [r1, #" #co "+8]\n\t"        \
-    "ldr    lr, [r1, #" #co "+12]\n\t"        \
     "sxtb16 r3, r8\n\t"                       \
-    "smlad  r4, r3, r10, r4\n\t"              \
-    "smlad  r5, r3, r12, r5\n\t"              \
+    "sxtb16 r11, r9\n\t"                      \
     "sxtb16 r8, r8, ror #8\n\t"               \
-    "smlad  r4, r8, r11, r4\n\t"              \
-    "smlad  r5, r8, lr, r5\n\t"               \
-    "sxtb16 r3, r9\n\t"                       \
-    "smlad  r6, r3, r10, r6\n\t"              \
-    "smlad  r7, r3, r12, r7\n\t"              \
+    "smlad  r4, r3, r10, r4\n\t"              \
     "sxtb16 r9, r9, ror #8\n\t"               \
-    "smlad  r6, r9, r11, r6\n\t"              \
-    "smlad  r7, r9, lr, r7\n\t"
+    "smlad  r5, r3, r12, r5\n\t"              \
+    "smlad  r6, r11, r10, r6\n\t"             \
+    "ldr    lr, [r1, #" #co "+4]\n\t"         \
+    "ldr    r10, [r1, #" #co "+12]\n\t"       \
+    "smlad  r7, r11, r12, r7\n\t"             \
+    "smlad  r4, r8, lr, r4\n\t"               \
+    "smlad  r5, r8, r10, r5\n\t"              \
+    "smlad  r6, r9, lr, r6\n\t"               \
+    "smlad  r7, r9, r10, r7\n\t"
 /* On the core: the loops written out (14 registers, back-to-back loads, two groups an
  * iteration); the column start, group count, blocks left, bias and acc pointers on the stack. */
 __attribute__((naked, noinline, unused)) static void edgeq_gemm_2x2(const int8_t *w, const int16_t *c,
@@ -277,7 +281,9 @@ EDGEQ_DOT int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, i
 }
 
 #if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
-/* One group of 4 rows against the column, for edgeq_gemm_4x1's loop (its registers). */
+/* One group of 4 rows against the column, for edgeq_gemm_4x1's loop (its registers): the
+ * even halves first, each multiply two instructions after the SXTB16 it needs (the Cortex-M7
+ * pairs an SXTB16 with the independent multiply after it), then the odd halves. */
 #define EDGEQ_DOT41_GROUP(wo, co)              \
     "ldr    r8, [r1, #" #co "]\n\t"            \
     "ldr    r9, [r1, #" #co "+4]\n\t"          \
@@ -286,20 +292,20 @@ EDGEQ_DOT int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, i
     "ldr    r12, [r0, #" #wo "+8]\n\t"         \
     "ldr    lr, [r0, #" #wo "+12]\n\t"         \
     "sxtb16 r3, r10\n\t"                       \
-    "smlad  r4, r3, r8, r4\n\t"                \
     "sxtb16 r10, r10, ror #8\n\t"              \
-    "smlad  r4, r10, r9, r4\n\t"               \
+    "smlad  r4, r3, r8, r4\n\t"                \
     "sxtb16 r3, r11\n\t"                       \
-    "smlad  r5, r3, r8, r5\n\t"                \
     "sxtb16 r11, r11, ror #8\n\t"              \
-    "smlad  r5, r11, r9, r5\n\t"               \
+    "smlad  r5, r3, r8, r5\n\t"                \
     "sxtb16 r3, r12\n\t"                       \
-    "smlad  r6, r3, r8, r6\n\t"                \
     "sxtb16 r12, r12, ror #8\n\t"              \
-    "smlad  r6, r12, r9, r6\n\t"               \
+    "smlad  r6, r3, r8, r6\n\t"                \
     "sxtb16 r3, lr\n\t"                        \
-    "smlad  r7, r3, r8, r7\n\t"                \
     "sxtb16 lr, lr, ror #8\n\t"                \
+    "smlad  r7, r3, r8, r7\n\t"                \
+    "smlad  r4, r10, r9, r4\n\t"               \
+    "smlad  r5, r11, r9, r5\n\t"               \
+    "smlad  r6, r12, r9, r6\n\t"               \
     "smlad  r7, lr, r9, r7\n\t"
 #endif
 
