@@ -95,3 +95,14 @@ def test_too_big_for_part_is_refused_before_running(edgeq_cmd, tmp_path, person_
     assert r.returncode == 1 and "STM32F446RE" in r.stderr and "204800" in r.stderr, r.stderr
     assert not (tmp_path / "fw" / "firmware.elf").exists()
     assert time.monotonic() - t0 < 120
+
+
+def test_tflm_target_arch_names():
+    """The TARGET_ARCH edgeq asks TFLM's Makefile for, a board each: names its
+    cortex_m_generic_makefile.inc accepts (M33 and M55 are hard-float without "+fp")."""
+    from edgeq import targets
+    from edgeq.toolchain.tflm_lib import target_arch
+
+    want = {"mps2-an385": "cortex-m3", "mps2-an386": "cortex-m4+fp", "mps2-an500": "cortex-m7+fp",
+            "mps2-an505": "cortex-m33", "mps3-an547": "cortex-m55"}
+    assert {name: target_arch(t) for name, t in targets.all_targets().items()} == want

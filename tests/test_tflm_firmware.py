@@ -50,3 +50,17 @@ def test_tflm_runs_third_party_models_with_exported_arena(model, tmp_path):
 
     r = measure.bench(model, "mps2-an386", runtime="tflm")
     assert r.bit_exact_vs_tflm, r.first_mismatch
+
+
+@pytest.mark.parametrize("board", ["mps2-an505", "mps3-an547"])
+@pytest.mark.parametrize("model", sorted((ROOT / "tests" / "models").glob("*.tflite")), ids=lambda p: p.stem)
+def test_tflm_app_on_armv8m_boards(board, model):
+    """TFLM builds for the Cortex-M33 and M55 under the names its Makefile knows (cortex-m33,
+    cortex-m55: hard float, no "+fp"), and the app runs every MLPerf-style model there,
+    outputs equal to TFLM-Python's (CMSIS-NN kernels when EDGEQ_TFLM_KERNELS=cmsis_nn)."""
+    _tflm_tree()
+    _tools(plugin=False)
+    from edgeq.harness import measure
+
+    r = measure.bench(model, board, runtime="tflm")
+    assert r.bit_exact_vs_tflm, r.first_mismatch

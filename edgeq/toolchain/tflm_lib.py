@@ -51,10 +51,21 @@ def tree() -> Path:
     return root
 
 
+# TFLM's TARGET_ARCH names for a core with a hard-float ABI (cortex_m_generic_makefile.inc):
+# "+fp" where TFLM separates the two (M4, M7); M33 and M55 are hard-float under their plain
+# names ("cortex-m33+fp" and "cortex-m55+fp" are not TFLM targets).
+_HARD_FP_ARCH = {"cortex-m4": "cortex-m4+fp", "cortex-m7": "cortex-m7+fp", "cortex-m33": "cortex-m33",
+                 "cortex-m55": "cortex-m55", "cortex-m85": "cortex-m85"}
+
+
 def target_arch(target) -> str:
-    """TFLM's TARGET_ARCH for a board: the core, ``+fp`` with a hardware FPU ABI."""
+    """TFLM's TARGET_ARCH for a board's core and float ABI."""
     hard = any(f == "-mfloat-abi=hard" for f in target.cpu_flags)
-    return f"{target.core}+fp" if hard else target.core
+    if not hard:
+        return target.core
+    if target.core not in _HARD_FP_ARCH:
+        raise TargetError(f"{target.name}: no TFLM TARGET_ARCH known for {target.core} with a hard-float ABI")
+    return _HARD_FP_ARCH[target.core]
 
 
 def library(target, kernels: str = "reference") -> TflmLibrary:
