@@ -207,8 +207,9 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
     name = c_identifier(model_path.stem)
     exported = generate(model, data, name=name, section=FIRMWARE_MODEL_SECTION, measured_arena=arena.total_bytes)
     inputs, outputs = io_specs(model)
-    ctx = {**header_context(model_path.name, exported.arena_size, inputs, outputs), "name": name,
-           "profile": profile, "op_slots": len(resolver_ops(model))}
+    extra = cmsis_nn_mve_allowance(model) if kernels == "cmsis_nn" and "mve" in target.features else 0
+    ctx = {**header_context(model_path.name, exported.arena_size + extra, inputs, outputs), "name": name,
+           "profile": profile, "op_slots": len(resolver_ops(model)), "arena_extra": extra}
     files = {k: v for k, v in exported.files.items() if k != "README.md"}
     files["edgeq_model.h"] = render("codegen/edgeq_model.h.j2", ctx)
     files["edgeq_model_tflm.cc"] = render("tflm/app/edgeq_model_tflm.cc.j2", ctx)
@@ -218,6 +219,22 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
         has_init=True, include_dirs=lib.include_dirs, libraries=(str(lib.library),), defines=lib.defines,
         profile=profile, segments=_profile_segments(model) if profile else (),
     )
+
+
+def cmsis_nn_mve_allowance(model: Model) -> int:
+    """Arena bytes CMSIS-NN's MVE kernels allocate beyond what the host interpreter (TFLM's
+    reference kernels) measures: a persistent int32 per output channel of every
+    FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D (precomputed weight sums; TFLM 90b983c's
+    cmsis_nn/fully_connected.cc asks arm_fully_connected_s8_get_buffer_size, 4 bytes a
+    channel on MVE), each rounded to the arena's alignment. Without it the FC autoencoder's
+    AllocateTensors fails on mps3-an547."""
+    total = 0
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            if op.name in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D") and op.outputs:
+                y = sg.tensors[op.outputs[0]]
+                total += _round_up(4 * (y.shape[-1] if y.shape else 1))
+    return total
 
 
 def _profile_segments(model: Model) -> tuple[tuple[str, int], ...]:
