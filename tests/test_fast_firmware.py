@@ -4,12 +4,18 @@ the DSP extension (M4, M7, M33, M55) the SIMD ones, compiled for the real instru
 
 from __future__ import annotations
 
-import os
+import sys
 
 import numpy as np
 import pytest
 
 from conftest import FIXTURES, ROOT, need
+
+sys.path.insert(0, str(ROOT / "tests" / "golden"))
+# every firmware here really compiled and linked: a fresh build cache for the module
+from golden_helpers import private_build_cache  # noqa: E402
+
+__all__ = ["private_build_cache"]  # the autouse fixture, imported
 
 pytestmark = pytest.mark.emulator
 
@@ -22,18 +28,6 @@ GOLDEN = ("conv_same_s2_odd_relu6", "conv_dilation_valid_3x2", "dw_same_s1_relu"
           "concat_fire_module", "pt_mobilenetv2_style", "dw_mult2_same", "maxpool_conv_relu")
 FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h",
               "max_pool_2d_fast.h", "average_pool_2d_fast.h")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def private_build_cache(tmp_path_factory):
-    """Build into a fresh cache so every firmware here is really compiled and linked."""
-    old = os.environ.get("EDGEQ_CACHE")
-    os.environ["EDGEQ_CACHE"] = str(tmp_path_factory.mktemp("edgeq-cache"))
-    yield
-    if old is None:
-        os.environ.pop("EDGEQ_CACHE", None)
-    else:
-        os.environ["EDGEQ_CACHE"] = old
 
 
 def _tools() -> None:
@@ -132,9 +126,6 @@ def test_pools_fast_firmware_bit_exact(board, op, tmp_path):
     """The pools' 4-channel SIMD paths (SSUB8/SEL maxima, SXTAB16 sums) as the core runs them:
     fuzz pool models with 7 and 8 channels (groups of 4 and a tail), every clamp."""
     _tools()
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests" / "golden"))
     from test_fast_kernels import pool_fast_case
     from tflite_builder import build
 
@@ -160,9 +151,6 @@ def test_fuzz_cases_fast_firmware_bit_exact(board, kind, tmp_path):
     blocks, channel and row tails, which the host tests see only through their C form (the
     fallbacks met on the way run too)."""
     _tools()
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests" / "golden"))
     from edgeq.codegen.native.emit import io_specs
     from edgeq.model.reader import read_model
     from test_fast_kernels import _fuzz_model

@@ -515,6 +515,18 @@ def interleave_rows(rows: np.ndarray, block: int) -> np.ndarray:
     return np.concatenate([head, rows[full:].reshape(-1)])
 
 
+def gemm_operands(call: KernelCall, rows: np.ndarray, block: int):
+    """The args and constants of a fast GEMM kernel (``edgeq_gemm.h``) for a conv/FC ``call``
+    (input, filter, bias, output): the filter ``rows`` interleaved in blocks of ``block``, and
+    the bias tensor or, without one, zeros (those kernels always read a bias)."""
+    consts = [("filter", "int8_t", interleave_rows(rows, block))]
+    bias = call.args[2]
+    if bias.tensor < 0:
+        consts.append(("bias", "int32_t", np.zeros(rows.shape[0], np.int32)))
+        bias = Arg(-1, "int32_t", const="bias")
+    return (call.args[0], Arg(-1, "int8_t", const="filter"), bias, *call.args[3:]), tuple(consts)
+
+
 def small_accumulators(rows: np.ndarray, bias, input_offset: int) -> bool:
     """True when every accumulator of these rows (one row of weights per output) stays
     within what ``edgeq_requant`` computes exactly: ``|bias| + sum |w| * max |x +

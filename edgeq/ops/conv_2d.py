@@ -6,13 +6,12 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-import numpy as np
-
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fast_requant, fast_rows, fields, interleave_rows, io_types, small_accumulators, window_fields, window_mismatch, window_inplace_gap,
+    fast_requant, fast_rows, fields, gemm_operands, io_types, small_accumulators, window_fields, window_mismatch,
+    window_inplace_gap,
 )
 
 OPS = ("CONV_2D",)
@@ -101,15 +100,11 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
     new_fields = (tuple((k, f[k]) for k in keep)
                   + (("multiplier", "@mult"), ("right", "@right"), ("round", "@round"), ("out_stride", f["out_stride"]),
                      ("depth", str(w.shape[1] * w.shape[2] * w.shape[3])), ("depth_pad", str(depth_pad))))
-    consts = [("filter", "int8_t", interleave_rows(rows, 2))]
-    bias_arg = call.args[2]
-    if b is None:  # the kernel always reads a bias
-        consts.append(("bias", "int32_t", np.zeros(out_c, np.int32)))
-        bias_arg = Arg(-1, "int32_t", const="bias")
+    args, consts = gemm_operands(call, rows, 2)
     return dataclasses.replace(
         call, source="conv_2d_fast.h", function="edgeq_conv_2d_s8_fast", struct_type="edgeq_conv_fast_params_t",
-        fields=new_fields, args=(call.args[0], Arg(-1, "int8_t", const="filter"), bias_arg, *call.args[3:]),
-        arrays=rq, consts=tuple(consts),
+        fields=new_fields, args=args,
+        arrays=rq, consts=consts,
         # two int16 columns, then 4 int32 accumulators a channel pair
         scratch=2 * depth_pad * 2 + 4 * 4 * (out_c // 2))
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-import numpy as np
-
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fast_requant, fast_rows, fields, interleave_rows, io_types, small_accumulators,
+    fast_requant, fast_rows, fields, gemm_operands, io_types, small_accumulators,
 )
 
 OPS = ("FULLY_CONNECTED",)
@@ -91,16 +89,12 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
                   ("out_depth", f["out_depth"]), ("input_offset", f["input_offset"]),
                   ("output_offset", f["output_offset"]), ("act_min", f["act_min"]), ("act_max", f["act_max"]),
                   ("multiplier", "@mult"), ("right", "@right"), ("round", "@round"))
-    consts = [("filter", "int8_t", interleave_rows(rows, 4))]
-    bias_arg = call.args[2]
-    if b is None:  # the kernel always reads a bias
-        consts.append(("bias", "int32_t", np.zeros(out_depth, np.int32)))
-        bias_arg = Arg(-1, "int32_t", const="bias")
+    args, consts = gemm_operands(call, rows, 4)
     return dataclasses.replace(
         call, source="fully_connected_fast.h", function="edgeq_fully_connected_s8_fast",
         struct_type="edgeq_fc_fast_params_t", fields=new_fields,
-        args=(call.args[0], Arg(-1, "int8_t", const="filter"), bias_arg, *call.args[3:]), arrays=rq,
-        consts=tuple(consts), scratch=depth_pad * 2 + 4 * out_depth)  # the column, one accumulator a row
+        args=args, arrays=rq,
+        consts=consts, scratch=depth_pad * 2 + 4 * out_depth)  # the column, one accumulator a row
 
 
 for _name in OPS:

@@ -35,6 +35,30 @@
     } while (0)
 #endif
 
+/* The taps of the window at (y0, x0) that lie inside the image: their input pixels
+ * (batch image `in`) in xp, their weights (rows of `out_c` in `filter`) in wp; returns how many. */
+EDGEQ_INLINE int32_t edgeq_dw_taps(const edgeq_dwconv_fast_params_t *p, const int8_t *in, const int16_t *filter,
+                                   int32_t out_c, int32_t y0, int32_t x0, const int8_t **xp, const int16_t **wp)
+{
+    int32_t ky, kx, n = 0;
+    for (ky = 0; ky < p->k_h; ++ky) {
+        const int32_t iy = y0 + p->dilation_h * ky;
+        if (iy < 0 || iy >= p->in_h) {
+            continue;
+        }
+        for (kx = 0; kx < p->k_w; ++kx) {
+            const int32_t ix = x0 + p->dilation_w * kx;
+            if (ix < 0 || ix >= p->in_w) {
+                continue;
+            }
+            xp[n] = in + (iy * p->in_w + ix) * p->in_c;
+            wp[n] = filter + (ky * p->k_w + kx) * out_c;
+            ++n;
+        }
+    }
+    return n;
+}
+
 /* Depth multiplier above 1: output channel ic * M + m over the taps inside the image,
  * weights in their natural order ([tap][out_c], int16). */
 EDGEQ_INLINE void edgeq_depthwise_multiplier_fast(const edgeq_dwconv_fast_params_t *p, const int8_t *input,
@@ -44,7 +68,7 @@ EDGEQ_INLINE void edgeq_depthwise_multiplier_fast(const edgeq_dwconv_fast_params
     const int32_t off = p->input_offset;
     const int8_t *xp[EDGEQ_DW_MAX_TAPS];
     const int16_t *wp[EDGEQ_DW_MAX_TAPS];
-    int32_t b, oy, ox, ky, kx, ic, m, v;
+    int32_t b, oy, ox, ic, m, v;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in = input + b * p->in_h * p->in_w * C;
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -52,22 +76,7 @@ EDGEQ_INLINE void edgeq_depthwise_multiplier_fast(const edgeq_dwconv_fast_params
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * OC;
-                int32_t n = 0;
-                for (ky = 0; ky < p->k_h; ++ky) {
-                    const int32_t iy = y0 + p->dilation_h * ky;
-                    if (iy < 0 || iy >= p->in_h) {
-                        continue;
-                    }
-                    for (kx = 0; kx < p->k_w; ++kx) {
-                        const int32_t ix = x0 + p->dilation_w * kx;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        xp[n] = in + (iy * p->in_w + ix) * C;
-                        wp[n] = filter + (ky * p->k_w + kx) * OC;
-                        ++n;
-                    }
-                }
+                const int32_t n = edgeq_dw_taps(p, in, filter, OC, y0, x0, xp, wp);
                 for (ic = 0; ic < C; ++ic) {
                     for (m = 0; m < M; ++m) {
                         const int32_t oc = ic * M + m;
@@ -142,22 +151,7 @@ EDGEQ_INLINE void edgeq_depthwise_conv_2d_s8_fast(const edgeq_dwconv_fast_params
                 }
                 {
                     /* at the border: the taps inside the image */
-                    int32_t n = 0;
-                    for (ky = 0; ky < p->k_h; ++ky) {
-                        const int32_t iy = y0 + p->dilation_h * ky;
-                        if (iy < 0 || iy >= p->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < p->k_w; ++kx) {
-                            const int32_t ix = x0 + p->dilation_w * kx;
-                            if (ix < 0 || ix >= p->in_w) {
-                                continue;
-                            }
-                            xp[n] = in + (iy * p->in_w + ix) * C;
-                            wp[n] = filter + (ky * p->k_w + kx) * C;
-                            ++n;
-                        }
-                    }
+                    const int32_t n = edgeq_dw_taps(p, in, filter, C, y0, x0, xp, wp);
                     for (c = 0; c < c4; c += 4) {
                         int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
                         int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;

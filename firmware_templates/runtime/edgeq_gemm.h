@@ -162,57 +162,65 @@ typedef struct {
     "smlad  r5, r8, r10, r5\n\t"              \
     "smlad  r6, r9, lr, r6\n\t"               \
     "smlad  r7, r9, r10, r7\n\t"
-/* On the core: the loops written out (14 registers, back-to-back loads, two groups an
- * iteration); the column start, group count, blocks left, bias and acc pointers on the stack. */
+/* The loops of edgeq_gemm_2x2 and edgeq_gemm_4x1 on the core (14 registers, back-to-back
+ * loads, two groups an iteration); the column start, group count, blocks left, bias and acc
+ * pointers on the stack. INIT loads a block's accumulators from bias (r3 = bias pointer,
+ * advanced), GROUP(w offset, c offset) is one group, WS/CS its weight and column strides. */
+#define EDGEQ_GEMM_ASM(INIT, GROUP, WS, CS, WS2, CS2) \
+    "push   {r4-r11, lr}\n\t"                  \
+    "sub    sp, sp, #20\n\t"                   \
+    "str    r1, [sp]\n\t"                      \
+    "str    r2, [sp, #4]\n\t"                  \
+    "ldr    r4, [r3]\n\t"                      \
+    "str    r4, [sp, #16]\n\t"                 \
+    "ldr    r4, [r3, #4]\n\t"                  \
+    "str    r4, [sp, #12]\n\t"                 \
+    "ldr    r4, [r3, #8]\n\t"                  \
+    "str    r4, [sp, #8]\n"                     \
+    "4:\n\t"                                   \
+    "ldr    r3, [sp, #16]\n\t"                 \
+    INIT                                       \
+    "str    r3, [sp, #16]\n\t"                 \
+    "ldr    r1, [sp]\n\t"                      \
+    "ldr    r2, [sp, #4]\n\t"                  \
+    "tst    r2, #1\n\t"                        \
+    "beq    2f\n\t"                            \
+    GROUP(0, 0)                                \
+    "add    r0, r0, #" #WS "\n\t"              \
+    "add    r1, r1, #" #CS "\n"                 \
+    "2:\n\t"                                   \
+    "lsrs   r2, r2, #1\n\t"                    \
+    "beq    3f\n"                               \
+    "1:\n\t"                                   \
+    GROUP(0, 0)                                \
+    GROUP(WS, CS)                              \
+    "add    r0, r0, #" #WS2 "\n\t"             \
+    "add    r1, r1, #" #CS2 "\n\t"             \
+    "subs   r2, r2, #1\n\t"                    \
+    "bne    1b\n"                               \
+    "3:\n\t"                                   \
+    "ldr    r3, [sp, #12]\n\t"                 \
+    "stm    r3!, {r4-r7}\n\t"                  \
+    "str    r3, [sp, #12]\n\t"                 \
+    "ldr    r2, [sp, #8]\n\t"                  \
+    "subs   r2, r2, #1\n\t"                    \
+    "str    r2, [sp, #8]\n\t"                  \
+    "bne    4b\n\t"                            \
+    "add    sp, sp, #20\n\t"                   \
+    "pop    {r4-r11, pc}\n\t"
+
+/* A block of 2 rows: s00 = s01 = bias[2p], s10 = s11 = bias[2p+1]. */
+#define EDGEQ_GEMM22_INIT     \
+    "ldr    r4, [r3]\n\t"    \
+    "ldr    r6, [r3, #4]\n\t" \
+    "add    r3, r3, #8\n\t"  \
+    "mov    r5, r4\n\t"      \
+    "mov    r7, r6\n\t"
+
 __attribute__((naked, noinline, unused)) static void edgeq_gemm_2x2(const int8_t *w, const int16_t *c,
                                                                     int32_t groups, const edgeq_gemm_args_t *a)
 {
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #20\n\t"
-        "str    r1, [sp]\n\t"
-        "str    r2, [sp, #4]\n\t"
-        "ldr    r4, [r3]\n\t"
-        "str    r4, [sp, #16]\n\t"
-        "ldr    r4, [r3, #4]\n\t"
-        "str    r4, [sp, #12]\n\t"
-        "ldr    r4, [r3, #8]\n\t"
-        "str    r4, [sp, #8]\n"
-        "4:\n\t"
-        "ldr    r3, [sp, #16]\n\t"
-        "ldr    r4, [r3]\n\t"
-        "ldr    r6, [r3, #4]\n\t"
-        "add    r3, r3, #8\n\t"
-        "str    r3, [sp, #16]\n\t"
-        "mov    r5, r4\n\t"
-        "mov    r7, r6\n\t"
-        "ldr    r1, [sp]\n\t"
-        "ldr    r2, [sp, #4]\n\t"
-        "tst    r2, #1\n\t"
-        "beq    2f\n\t"
-        EDGEQ_GEMM22_GROUP(0, 0)
-        "add    r0, r0, #8\n\t"
-        "add    r1, r1, #16\n"
-        "2:\n\t"
-        "lsrs   r2, r2, #1\n\t"
-        "beq    3f\n"
-        "1:\n\t"
-        EDGEQ_GEMM22_GROUP(0, 0)
-        EDGEQ_GEMM22_GROUP(8, 16)
-        "add    r0, r0, #16\n\t"
-        "add    r1, r1, #32\n\t"
-        "subs   r2, r2, #1\n\t"
-        "bne    1b\n"
-        "3:\n\t"
-        "ldr    r3, [sp, #12]\n\t"
-        "stm    r3!, {r4-r7}\n\t"
-        "str    r3, [sp, #12]\n\t"
-        "ldr    r2, [sp, #8]\n\t"
-        "subs   r2, r2, #1\n\t"
-        "str    r2, [sp, #8]\n\t"
-        "bne    4b\n\t"
-        "add    sp, sp, #20\n\t"
-        "pop    {r4-r11, pc}\n\t");
+    __asm__ volatile(EDGEQ_GEMM_ASM(EDGEQ_GEMM22_INIT, EDGEQ_GEMM22_GROUP, 8, 16, 16, 32));
 }
 #else
 EDGEQ_DOT void edgeq_gemm_2x2(const int8_t *w, const int16_t *c, int32_t groups, const edgeq_gemm_args_t *a)
@@ -355,51 +363,13 @@ EDGEQ_DOT void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, 
 /* `blocks` consecutive blocks of 4 interleaved filter rows against one column:
  * acc[4p + r] = bias[4p + r] + w_r.c (all of a FULLY_CONNECTED's 4-row blocks in one call). */
 #if EDGEQ_DSP && defined(EDGEQ_SIMD_NATIVE) && defined(__GNUC__)
+/* A block of 4 rows: s_r = bias[4p + r]. */
+#define EDGEQ_GEMM41_INIT "ldm    r3!, {r4-r7}\n\t"
+
 __attribute__((naked, noinline, unused)) static void edgeq_gemm_4x1(const int8_t *w, const int16_t *c,
                                                                     int32_t groups, const edgeq_gemm_args_t *a)
 {
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #20\n\t"
-        "str    r1, [sp]\n\t"
-        "str    r2, [sp, #4]\n\t"
-        "ldr    r4, [r3]\n\t"
-        "str    r4, [sp, #16]\n\t"
-        "ldr    r4, [r3, #4]\n\t"
-        "str    r4, [sp, #12]\n\t"
-        "ldr    r4, [r3, #8]\n\t"
-        "str    r4, [sp, #8]\n"
-        "4:\n\t"
-        "ldr    r3, [sp, #16]\n\t"
-        "ldm    r3!, {r4-r7}\n\t"
-        "str    r3, [sp, #16]\n\t"
-        "ldr    r1, [sp]\n\t"
-        "ldr    r2, [sp, #4]\n\t"
-        "tst    r2, #1\n\t"
-        "beq    2f\n\t"
-        EDGEQ_DOT41_GROUP(0, 0)
-        "add    r0, r0, #16\n\t"
-        "add    r1, r1, #8\n"
-        "2:\n\t"
-        "lsrs   r2, r2, #1\n\t"
-        "beq    3f\n"
-        "1:\n\t"
-        EDGEQ_DOT41_GROUP(0, 0)
-        EDGEQ_DOT41_GROUP(16, 8)
-        "add    r0, r0, #32\n\t"
-        "add    r1, r1, #16\n\t"
-        "subs   r2, r2, #1\n\t"
-        "bne    1b\n"
-        "3:\n\t"
-        "ldr    r3, [sp, #12]\n\t"
-        "stm    r3!, {r4-r7}\n\t"
-        "str    r3, [sp, #12]\n\t"
-        "ldr    r2, [sp, #8]\n\t"
-        "subs   r2, r2, #1\n\t"
-        "str    r2, [sp, #8]\n\t"
-        "bne    4b\n\t"
-        "add    sp, sp, #20\n\t"
-        "pop    {r4-r11, pc}\n\t");
+    __asm__ volatile(EDGEQ_GEMM_ASM(EDGEQ_GEMM41_INIT, EDGEQ_DOT41_GROUP, 16, 8, 32, 16));
 }
 #else
 EDGEQ_DOT void edgeq_gemm_4x1(const int8_t *w, const int16_t *c, int32_t groups, const edgeq_gemm_args_t *a)
