@@ -43,6 +43,15 @@ EDGEQ_INLINE uint32_t edgeq_col_at(uint32_t k, uint32_t cols, uint32_t j)
     return (k >> 2) * 4u * cols + 4u * j + in_group;
 }
 
+#if EDGEQ_DSP
+/* acc plus the 4 products of the 4 weight bytes in w with a column group's two pairs (x0:
+ * positions k, k+2; x1: k+1, k+3). */
+EDGEQ_INLINE int32_t edgeq_mac_group(int32_t w, int32_t x0, int32_t x1, int32_t acc)
+{
+    return edgeq_smlad(edgeq_sxtb16_ror8(w), x1, edgeq_smlad(edgeq_sxtb16(w), x0, acc));
+}
+#endif
+
 /* Column j of `cols`: positions k .. k+n-1 = src[0 .. n-1] + offset. */
 EDGEQ_INLINE void edgeq_widen(int16_t *col, int32_t cols, int32_t j, int32_t k, const int8_t *src, int32_t n,
                                int32_t offset)
@@ -242,12 +251,9 @@ EDGEQ_DOT void edgeq_dot_2x1(const int8_t *w, const int16_t *c, int32_t groups, 
     int32_t s0 = s[0], s1 = s[2];
 #if EDGEQ_DSP
     while (groups-- > 0) {
-        const int32_t wa = edgeq_load32(w), wb = edgeq_load32(w + 4);
         const int32_t x0 = edgeq_load32(c), x1 = edgeq_load32(c + 2);
-        s0 = edgeq_smlad(edgeq_sxtb16(wa), x0, s0);
-        s0 = edgeq_smlad(edgeq_sxtb16_ror8(wa), x1, s0);
-        s1 = edgeq_smlad(edgeq_sxtb16(wb), x0, s1);
-        s1 = edgeq_smlad(edgeq_sxtb16_ror8(wb), x1, s1);
+        s0 = edgeq_mac_group(edgeq_load32(w), x0, x1, s0);
+        s1 = edgeq_mac_group(edgeq_load32(w + 4), x0, x1, s1);
         w += 8;
         c += 8;
     }
@@ -272,9 +278,7 @@ EDGEQ_DOT int32_t edgeq_dot_1(const int8_t *w, const int16_t *c, int32_t cols, i
     const int32_t step = 4 * cols;
 #if EDGEQ_DSP
     while (groups-- > 0) {
-        const int32_t v = edgeq_load32(w);
-        acc = edgeq_smlad(edgeq_sxtb16(v), edgeq_load32(c), acc);
-        acc = edgeq_smlad(edgeq_sxtb16_ror8(v), edgeq_load32(c + 2), acc);
+        acc = edgeq_mac_group(edgeq_load32(w), edgeq_load32(c), edgeq_load32(c + 2), acc);
         w += 4;
         c += step;
     }
@@ -325,18 +329,10 @@ EDGEQ_DOT void edgeq_dot_4x1(const int8_t *w, const int16_t *c, int32_t groups, 
 #if EDGEQ_DSP
     while (groups-- > 0) {
         const int32_t x0 = edgeq_load32(c), x1 = edgeq_load32(c + 2);
-        int32_t v = edgeq_load32(w);
-        s0 = edgeq_smlad(edgeq_sxtb16(v), x0, s0);
-        s0 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s0);
-        v = edgeq_load32(w + 4);
-        s1 = edgeq_smlad(edgeq_sxtb16(v), x0, s1);
-        s1 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s1);
-        v = edgeq_load32(w + 8);
-        s2 = edgeq_smlad(edgeq_sxtb16(v), x0, s2);
-        s2 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s2);
-        v = edgeq_load32(w + 12);
-        s3 = edgeq_smlad(edgeq_sxtb16(v), x0, s3);
-        s3 = edgeq_smlad(edgeq_sxtb16_ror8(v), x1, s3);
+        s0 = edgeq_mac_group(edgeq_load32(w), x0, x1, s0);
+        s1 = edgeq_mac_group(edgeq_load32(w + 4), x0, x1, s1);
+        s2 = edgeq_mac_group(edgeq_load32(w + 8), x0, x1, s2);
+        s3 = edgeq_mac_group(edgeq_load32(w + 12), x0, x1, s3);
         w += 16;
         c += 4;
     }
