@@ -209,9 +209,9 @@ def export(
     if runtime == "native":
         from edgeq import targets as boards
         from edgeq.codegen import native
+        from edgeq.harness.measure import check_kernels
 
-        if kernels not in ("fast", "reference"):
-            raise UsageError(f"--kernels must be fast or reference, not {kernels!r}")
+        check_kernels(kernels)
         features = None if kernels == "reference" else (boards.get(target).features if target else ())
         sources = native.export(model, output, section=section, features=features)
         stdout.print(
@@ -244,6 +244,7 @@ def run(
     """Run every input sample through MODEL and write the raw outputs."""
     from edgeq.codegen.native.emit import io_specs
     from edgeq.harness import hostrun, npzio
+    from edgeq.harness.measure import check_kernels
     from edgeq.model.reader import read_model
 
     if runtime not in ("native", "tflm"):
@@ -251,8 +252,7 @@ def run(
     ir = read_model(model)
     specs_in, specs_out = io_specs(ir)
     inputs = npzio.load_inputs(input_path, specs_in)
-    if kernels not in ("fast", "reference"):
-        raise UsageError(f"--kernels must be fast or reference, not {kernels!r}")
+    check_kernels(kernels)
     if target != "host":
         _run_on_board(model, target, inputs, output, runtime, kernels)
         return

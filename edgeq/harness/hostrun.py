@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from edgeq.errors import UnsupportedOpError, UsageError
+from edgeq.errors import UnsupportedOpError
 
 
 def run_native(model_path: str | Path, inputs: Sequence[np.ndarray], *, kernels: str = "fast"):
@@ -19,10 +19,10 @@ def run_native(model_path: str | Path, inputs: Sequence[np.ndarray], *, kernels:
     process (``kernels`` "fast": the portable fast variants; "reference"). Returns
     ``(sources, outputs)``."""
     from edgeq.codegen.native import generate
+    from edgeq.harness.measure import check_kernels
     from edgeq.harness.runners import host
 
-    if kernels not in ("fast", "reference"):
-        raise UsageError(f"--kernels must be fast or reference, not {kernels!r}")
+    check_kernels(kernels)
     sources = generate(model_path, features=() if kernels == "fast" else None)
     return sources, host.run(sources, inputs)
 

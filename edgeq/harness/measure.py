@@ -152,16 +152,23 @@ def compare(target_outs: Sequence[np.ndarray], ref_outs: Sequence[np.ndarray]) -
 KERNELS = ("fast", "reference")
 
 
+def check_kernels(kernels: str) -> None:
+    """A UsageError unless ``kernels`` names edgeq-micro's kernel choice: fast or reference."""
+    if kernels not in KERNELS:
+        from edgeq.errors import UsageError
+
+        raise UsageError(f"--kernels must be one of {', '.join(KERNELS)}, not {kernels!r}")
+
+
 def firmware_sources(model_path: str | Path, runtime: str, target, *, kernels: str = "fast", profile: bool = False):
     """The model's sources for a board: edgeq-micro (``native``; ``kernels`` "fast": the fast
     variants for the board's core features where they apply, "reference": the reference
     kernels only) or the TFLM application (``tflm``; kernels from ``EDGEQ_TFLM_KERNELS``:
     reference or cmsis_nn). ``profile``: the profile build (:mod:`edgeq.harness.profile`)."""
+    check_kernels(kernels)
     if runtime == "native":
         from edgeq.codegen import native
 
-        if kernels not in KERNELS:
-            raise TargetError(f"--kernels must be one of {', '.join(KERNELS)}, not {kernels!r}")
         return native.generate(model_path, features=target.features if kernels == "fast" else None, profile=profile)
     if runtime == "tflm":
         from edgeq.codegen import tflm
