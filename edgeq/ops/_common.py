@@ -527,6 +527,35 @@ def gemm_operands(call: KernelCall, rows: np.ndarray, block: int):
     return (call.args[0], Arg(-1, "int8_t", const="filter"), bias, *call.args[3:]), tuple(consts)
 
 
+def mve_gemm_operands(call: KernelCall, rows: np.ndarray, bias, input_offset: int, rq):
+    """The args, constants and requantization arrays of a Helium GEMM kernel
+    (``edgeq_mve_gemm.h``) for a conv/FC ``call`` (input, filter, bias, output) whose
+    weights are ``rows`` (one per output, unpadded) and requantization ``rq``
+    (:func:`fast_requant`): the rows zero-padded to 16-byte chunks and to blocks of 4, each
+    block stored chunk by chunk; the bias with ``input_offset`` times each row's sum folded
+    in (int32, wrapping as the kernel's sums do), and multipliers and negated right shifts,
+    all padded to 4 a block. Also the chunk count and the tail (bytes of the partial
+    chunk)."""
+    n, depth = rows.shape
+    chunks, tail = divmod(depth, 16)
+    k16, n4 = depth + (-depth % 16), n + (-n % 4)
+    padded = np.zeros((n4, k16), np.int8)
+    padded[:n, :depth] = rows
+    blocked = padded.reshape(n4 // 4, 4, k16 // 16, 16).transpose(0, 2, 1, 3).reshape(-1)
+    b = np.zeros(n4, np.int64)
+    if bias is not None:
+        b[:n] = np.asarray(bias, np.int64)
+    b[:n] += int(input_offset) * rows.astype(np.int64).sum(axis=1)
+    folded = ((b + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+    values = dict((name, v) for name, _t, v in rq)
+    pad = (0,) * (n4 - n)
+    arrays = (("mult", "int32_t", tuple(values["mult"]) + pad),
+              ("neg_right", "int32_t", tuple(-r for r in values["right"]) + (-1,) * (n4 - n)))
+    consts = (("filter", "int8_t", np.ascontiguousarray(blocked)), ("bias", "int32_t", folded))
+    args = (call.args[0], Arg(-1, "int8_t", const="filter"), Arg(-1, "int32_t", const="bias"), *call.args[3:])
+    return args, consts, arrays, chunks, tail
+
+
 def small_accumulators(rows: np.ndarray, bias, input_offset: int) -> bool:
     """True when every accumulator of these rows (one row of weights per output) stays
     within what ``edgeq_requant`` computes exactly: ``|bias| + sum |w| * max |x +

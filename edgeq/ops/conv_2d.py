@@ -10,7 +10,7 @@ from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fast_requant, fast_rows, fields, gemm_operands, io_types, small_accumulators, window_fields, window_mismatch,
+    fast_requant, fast_rows, fields, gemm_operands, mve_gemm_operands, io_types, small_accumulators, window_fields, window_mismatch,
     window_inplace_gap,
 )
 
@@ -95,6 +95,8 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
     rows, depth_pad = fast_rows(w.numpy())
     if rq is None or not small_accumulators(rows, b.numpy() if b is not None else None, int(f["input_offset"])):
         return call
+    if "mve" in features:
+        return _helium(op, sg, call, rq)
     keep = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
             "dilation_h", "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset", "act_min", "act_max")
     new_fields = (tuple((k, f[k]) for k in keep)
@@ -107,6 +109,34 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
         arrays=rq, consts=consts,
         # two int16 columns, then 4 int32 accumulators a channel pair
         scratch=2 * depth_pad * 2 + 4 * 4 * (out_c // 2))
+
+
+def _helium(op: Operator, sg: Subgraph, call: KernelCall, rq) -> KernelCall:
+    """The Helium variant (``conv_2d_mve.h``): the filter in 4-row blocks of 16-byte chunks,
+    the input offset folded into the bias; a 1x1 window without padding reads the input's
+    pixels directly (a scratch holds one pixel's outputs), otherwise a scratch of two im2col
+    columns."""
+    x, w = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1])
+    b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    f = dict(call.fields)
+    depth = w.shape[1] * w.shape[2] * w.shape[3]
+    args, consts, arrays, chunks, tail = mve_gemm_operands(
+        call, w.numpy().reshape(w.shape[0], depth), b.numpy() if b is not None else None, int(f["input_offset"]), rq)
+    direct = int(w.shape[1] == 1 and w.shape[2] == 1 and int(f["pad_h"]) == 0 and int(f["pad_w"]) == 0)
+    col_stride = depth + (-depth % 16)
+    keep = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
+            "dilation_h", "dilation_w", "pad_h", "pad_w")
+    new_fields = (tuple((k, f[k]) for k in keep)
+                  + (("input_zero_point", str(x.quant.zero_point[0])), ("output_offset", f["output_offset"]),
+                     ("act_min", f["act_min"]), ("act_max", f["act_max"]),
+                     ("multiplier", "@mult"), ("neg_right", "@neg_right"), ("out_stride", f["out_stride"]),
+                     ("chunks", str(chunks)), ("tail", str(tail)), ("direct", str(direct)),
+                     ("col_stride", str(col_stride))))
+    return dataclasses.replace(
+        call, source="conv_2d_mve.h", function="edgeq_conv_2d_s8_mve", struct_type="edgeq_conv_mve_params_t",
+        fields=new_fields, args=args, arrays=arrays, consts=consts,
+        # direct: the second pixel's outputs (rows padded to a block); else two columns
+        scratch=int(f["out_c"]) + (-int(f["out_c"]) % 4) if direct else 2 * col_stride)
 
 
 for _name in OPS:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import sys
 
+import numpy as np
+
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
     Arg, KernelCall, activation_range, channel_multipliers, check_activation, check_bias, check_io,
-    fast_requant, fast_rows, fields, gemm_operands, io_types, small_accumulators,
+    fast_requant, fast_rows, fields, gemm_operands, io_types, mve_gemm_operands, small_accumulators,
 )
 
 OPS = ("FULLY_CONNECTED",)
@@ -72,7 +74,10 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
     """The fast variant (``fully_connected_fast.h``: the input row widened once, 4-row blocks
     of DSP SIMD MACs on a core with ``dsp``) for int8 with multipliers below 1 and
     accumulators small enough for its requantization; the weights padded to a multiple of 4
-    and interleaved in 4-row blocks; a scratch column. Otherwise ``call`` unchanged."""
+    and interleaved in 4-row blocks; a scratch column. On a core with ``mve`` the Helium
+    variant (``fully_connected_mve.h``: 4-row blocks of 16-byte chunks, VMLADAVA products,
+    the input offset folded into the bias, no scratch) under the same conditions. Otherwise
+    ``call`` unchanged."""
     if call.function != "edgeq_fully_connected_s8":
         return call
     f = dict(call.fields)
@@ -85,6 +90,18 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
     if (rq is None or int(f["filter_offset"]) != 0
             or not small_accumulators(rows, b.numpy() if b is not None else None, int(f["input_offset"]))):
         return call
+    if "mve" in features:
+        args, consts, arrays, chunks, tail = mve_gemm_operands(
+            call, np.asarray(w.numpy()).reshape(out_depth, -1), b.numpy() if b is not None else None,
+            int(f["input_offset"]), rq)
+        return dataclasses.replace(
+            call, source="fully_connected_mve.h", function="edgeq_fully_connected_s8_mve",
+            struct_type="edgeq_fc_mve_params_t",
+            fields=(("batches", f["batches"]), ("depth", f["accum_depth"]), ("out_depth", f["out_depth"]),
+                    ("chunks", str(chunks)), ("tail", str(tail)), ("output_offset", f["output_offset"]),
+                    ("act_min", f["act_min"]), ("act_max", f["act_max"]), ("multiplier", "@mult"),
+                    ("neg_right", "@neg_right")),
+            args=args, arrays=arrays, consts=consts)
     new_fields = (("batches", f["batches"]), ("depth", f["accum_depth"]), ("depth_pad", str(depth_pad)),
                   ("out_depth", f["out_depth"]), ("input_offset", f["input_offset"]),
                   ("output_offset", f["output_offset"]), ("act_min", f["act_min"]), ("act_max", f["act_max"]),

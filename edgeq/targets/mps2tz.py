@@ -56,7 +56,7 @@ TARGETS = (
         clock_hz=32_000_000,
         qemu_machine="mps3-an547",
         cycle_model=None,  # not modelled yet
-        features=("dsp", "mve"),  # MVE kernels are a later step: the DSP ones run until then
+        features=("dsp", "mve"),  # Helium kernels where they apply, DSP ones elsewhere
         description="MPS3 AN547: Cortex-M55 (Secure, MVE), 512 KB ITCM + 512 KB DTCM",
     ),
 )

@@ -60,6 +60,25 @@ typedef struct {
     int32_t depth_pad;         /* depth rounded up to a multiple of 4 */
 } edgeq_conv_fast_params_t;
 
+/* CONV_2D, Helium (conv_2d_mve.h): one group, the filter re-laid-out by the code generator
+ * (edgeq_mve_gemm.h: 4-row blocks, 16-byte chunks), the input offset folded into the bias;
+ * direct: a 1x1 window without padding (the columns are the input's pixels; a scratch of
+ * out_c bytes holds the second pixel of a pair), else a scratch of 2 im2col columns,
+ * col_stride bytes apart. */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int32_t input_zero_point; /* the im2col padding byte */
+    int32_t output_offset, act_min, act_max;
+    const int32_t *multiplier; /* 4 a block of rows */
+    const int32_t *neg_right;  /* 4 a block of rows: minus the right shift, -1..-31 */
+    int32_t out_stride;        /* as in edgeq_conv_params_t */
+    int32_t chunks, tail;      /* the depth k_h * k_w * in_c: whole 16-byte chunks, the rest */
+    int32_t direct, col_stride;
+} edgeq_conv_mve_params_t;
+
 /* DEPTHWISE_CONV_2D, fast (depthwise_conv_2d_fast.h): at most EDGEQ_DW_MAX_TAPS taps, the
  * weights widened to int16 by the code generator. */
 #define EDGEQ_DW_MAX_TAPS 64
@@ -79,6 +98,16 @@ typedef struct {
     int32_t input_offset, output_offset, act_min, act_max;
     const int32_t *multiplier, *right, *round; /* one per output (per-tensor: repeated) */
 } edgeq_fc_fast_params_t;
+
+/* FULLY_CONNECTED, Helium (fully_connected_mve.h): the weights re-laid-out by the code
+ * generator (edgeq_mve_gemm.h: 4-row blocks, 16-byte chunks), the input offset folded into
+ * the bias. */
+typedef struct {
+    int32_t batches, depth, out_depth;
+    int32_t chunks, tail; /* depth: whole 16-byte chunks, the rest */
+    int32_t output_offset, act_min, act_max;
+    const int32_t *multiplier, *neg_right; /* 4 a block of rows (neg_right: -1..-31) */
+} edgeq_fc_mve_params_t;
 
 typedef struct {
     int32_t batches, in_h, in_w, in_c;

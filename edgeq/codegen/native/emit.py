@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "int16_t", "UINT8": "uint8_t",
           "INT64": "int64_t"}
 HEADERS = ("edgeq_micro.h", "edgeq_fixedpoint.h")
-FAST_HEADERS = ("edgeq_simd.h", "edgeq_gemm.h")  # with the fast kernels (features given)
+FAST_HEADERS = ("edgeq_simd.h", "edgeq_gemm.h", "edgeq_mve.h", "edgeq_mve_gemm.h")  # with the fast kernels (features given)
 IO_TYPES = ("INT8", "INT16", "FLOAT32")
 
 
@@ -477,7 +477,7 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         # the fast kernels' headers, and what the generator chose for them: DSP SIMD or not
         files["edgeq_config.h"] = render("codegen/edgeq_config.h.j2", {
             "version": ctx["version"], "model_name": model_name, "dsp": "dsp" in features,
-            "features": sorted(features)})
+            "mve": "mve" in features, "features": sorted(features)})
     for src in HEADERS + (FAST_HEADERS if features is not None else ()) + tuple(sorted({o["source"] for o in ops_ctx})):
         # a variant may be a file of runtime/ or a path to a .c file elsewhere
         path = Path(src) if Path(src).is_absolute() else runtime_dir / src
