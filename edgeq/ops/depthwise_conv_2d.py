@@ -95,6 +95,8 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
     kernel = w.numpy().reshape(taps, channels).astype(np.int16)
     if rq is None or not small_accumulators(kernel.T, b.numpy() if b is not None else None, int(f["input_offset"])):
         return call
+    if "mve" in features and int(f["depth_multiplier"]) == 1 and channels % 4 == 0 and int(f["dilation_w"]) == 1:
+        return _helium(call, kernel.astype(np.int64), b.numpy() if b is not None else None, rq)
     if "dsp" in features and int(f["depth_multiplier"]) == 1:
         c4 = channels - channels % 4
         head = kernel[:, :c4].reshape(taps, c4 // 4, 4)[:, :, [0, 2, 1, 3]].reshape(taps, c4)
@@ -108,6 +110,36 @@ def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset
         fields=tuple((k, f[k]) for k in keep) + (("multiplier", "@mult"), ("right", "@right"), ("round", "@round")),
         args=(call.args[0], Arg(-1, "int16_t", const="filter"), *call.args[2:]), arrays=rq,
         consts=(("filter", "int16_t", np.ascontiguousarray(kernel)),))
+
+
+def _helium(call: KernelCall, kernel: np.ndarray, bias, rq) -> KernelCall:
+    """The Helium variant (``depthwise_conv_2d_mve.h``) of a depth-multiplier-1 call with a
+    channel count that is a multiple of 4 and horizontal dilation 1, weights ``kernel`` ([tap, channel]): the weights
+    as int16, group of 4 channels by group, tap by tap (column by column, the band's order); per channel the bias with the input
+    offset folded in, multipliers and negated right shifts; a scratch band of k_h rows."""
+    f = dict(call.fields)
+    taps, channels = kernel.shape
+    b = np.zeros(channels, np.int64) if bias is None else np.asarray(bias, np.int64)
+    folded = b + int(f["input_offset"]) * kernel.sum(axis=0)
+    values = dict((n, v) for n, _t, v in rq)
+    g = {k: int(f[k]) for k in ("out_w", "stride_w", "k_w", "dilation_w", "k_h")}
+    band_w = (g["out_w"] + g["out_w"] % 2 - 1) * g["stride_w"] + (g["k_w"] - 1) * g["dilation_w"] + 1
+    # taps column by column (the band's order), then group by group
+    by_column = kernel.reshape(g["k_h"], g["k_w"], channels).transpose(1, 0, 2).reshape(taps, channels)
+    grouped = by_column.reshape(taps, channels // 4, 4).transpose(1, 0, 2).reshape(-1).astype(np.int16)
+    keep = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "k_h", "k_w", "stride_h", "stride_w", "dilation_h",
+            "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset", "act_min", "act_max")
+    return dataclasses.replace(
+        call, source="depthwise_conv_2d_mve.h", function="edgeq_depthwise_conv_2d_s8_mve",
+        struct_type="edgeq_dwconv_mve_params_t",
+        fields=tuple((k, f[k]) for k in keep) + (("bias_folded", "@bias_folded"), ("multiplier", "@mult"),
+                                                  ("neg_right", "@neg_right"), ("band_w", str(band_w))),
+        args=(call.args[0], Arg(-1, "int16_t", const="filter"), call.args[3]),
+        arrays=(("bias_folded", "int32_t", tuple(((int(v) + (1 << 31)) % (1 << 32)) - (1 << 31) for v in folded)),
+                ("mult", "int32_t", tuple(int(v) for v in values["mult"])),
+                ("neg_right", "int32_t", tuple(-int(r) for r in values["right"]))),
+        consts=(("filter", "int16_t", np.ascontiguousarray(grouped)),),
+        scratch=channels * g["k_h"] * band_w)
 
 
 for _name in OPS:

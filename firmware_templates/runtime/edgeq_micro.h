@@ -91,6 +91,21 @@ typedef struct {
     const int32_t *multiplier, *right, *round; /* as in edgeq_conv_fast_params_t */
 } edgeq_dwconv_fast_params_t;
 
+/* DEPTHWISE_CONV_2D, Helium (depthwise_conv_2d_mve.h): depth multiplier 1, channels a
+ * multiple of 4; the weights re-laid-out by the code generator (int16, group of 4 channels
+ * by group, tap by tap); per channel: the bias with the input offset folded in, multipliers
+ * and negated right shifts; a scratch band of in_c * k_h * band_w bytes. */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c;
+    int32_t out_h, out_w;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int32_t input_offset, output_offset, act_min, act_max;
+    const int32_t *bias_folded;
+    const int32_t *multiplier, *neg_right; /* neg_right: -1..-31 */
+    int32_t band_w; /* pixels a band row: (out_w rounded up to even - 1) * stride_w + (k_w - 1) * dilation_w + 1 */
+} edgeq_dwconv_mve_params_t;
+
 /* FULLY_CONNECTED, fast (fully_connected_fast.h): the weights as rows of depth_pad bytes,
  * interleaved in blocks of 4 rows (edgeq_gemm.h), a scratch column of depth_pad int16. */
 typedef struct {

@@ -41,7 +41,20 @@ typedef struct {
 typedef struct {
     int32_t v[4];
 } int32x4_t;
+typedef struct {
+    uint32_t v[4];
+} uint32x4_t;
 typedef uint16_t mve_pred16_t;
+
+static inline uint32x4_t vreinterpretq_u32_s32(int32x4_t a)
+{
+    uint32x4_t r;
+    int i;
+    for (i = 0; i < 4; ++i) {
+        r.v[i] = (uint32_t)a.v[i];
+    }
+    return r;
+}
 
 static inline mve_pred16_t vctp8q(uint32_t n)
 {
@@ -134,6 +147,29 @@ static inline int32x4_t edgeq_v4(int32_t a, int32_t b, int32_t c, int32_t d)
     r.v[2] = c;
     r.v[3] = d;
     return r;
+}
+
+/* the 16 bytes of v as 4 words (lane i: bytes 4i..4i+3, little-endian) */
+static inline int32x4_t vreinterpretq_s32_s8(int8x16_t v)
+{
+    int32x4_t r;
+    int i;
+    for (i = 0; i < 4; ++i) {
+        r.v[i] = (int32_t)((uint32_t)(uint8_t)v.v[4 * i] | ((uint32_t)(uint8_t)v.v[4 * i + 1] << 8) |
+                           ((uint32_t)(uint8_t)v.v[4 * i + 2] << 16) | ((uint32_t)(uint8_t)v.v[4 * i + 3] << 24));
+    }
+    return r;
+}
+
+/* word i of v to base + offset[i] bytes, where lane i is active */
+static inline void vstrwq_scatter_offset_p_s32(int32_t *base, uint32x4_t offset, int32x4_t v, mve_pred16_t pred)
+{
+    int i;
+    for (i = 0; i < 4; ++i) {
+        if ((pred >> (4 * i)) & 1u) {
+            memcpy((char *)base + offset.v[i], &v.v[i], 4);
+        }
+    }
 }
 
 /* acc + the sum of the 16 lane products (32-bit wrap) */
