@@ -1,6 +1,7 @@
 """Firmware with the fast kernels on every emulated board: outputs under QEMU byte-identical
 with the TFLM interpreter. The M3 (mps2-an385) gets the portable C loops, the cores with
-the DSP extension (M4, M7, M33, M55) the SIMD ones, compiled for the real instructions."""
+the DSP extension (M4, M7, M33) the SIMD ones, the M55 (mps3-an547) the Helium ones where
+they apply (the SIMD ones elsewhere), compiled for the real instructions."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ PERSON = FIXTURES / "person_detection"
 GOLDEN = ("conv_same_s2_odd_relu6", "conv_dilation_valid_3x2", "dw_same_s1_relu", "fc_nobias_odd",
           "concat_fire_module", "pt_mobilenetv2_style", "dw_mult2_same", "maxpool_conv_relu")
 FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h",
-              "max_pool_2d_fast.h", "average_pool_2d_fast.h")
+              "max_pool_2d_fast.h", "average_pool_2d_fast.h", "conv_2d_mve.h", "depthwise_conv_2d_mve.h",
+              "fully_connected_mve.h")
 
 
 def _tools() -> None:
@@ -52,6 +54,8 @@ def _fast_firmware(model_path, board: str, require_fast: bool = True):
     sources = firmware_sources(model_path, "native", target)
     dsp = int("dsp" in target.features)
     assert f"#define EDGEQ_DSP {dsp}" in sources.files["edgeq_config.h"], board
+    mve = int("mve" in target.features)
+    assert f"#define EDGEQ_MVE {mve}" in sources.files["edgeq_config.h"], board
     if require_fast:
         assert any(f in sources.files for f in FAST_FILES), sorted(sources.files)
     try:

@@ -1,5 +1,6 @@
 """The fast kernel variants (``features=()``: portable C loops, ``features=("dsp",)``: the DSP
-SIMD algorithm through the portable model of its instructions) are bit-exact with TFLM.
+SIMD algorithm through the portable model of its instructions, ``features=("dsp", "mve")``:
+the Helium algorithm through the portable model of its intrinsics) are bit-exact with TFLM.
 
 * every golden, third-party and fixture model, generated for both feature sets;
 * the selection: on the MLPerf-Tiny-style models every CONV_2D, DEPTHWISE_CONV_2D,
@@ -32,11 +33,16 @@ from tflite_builder import OneOp, T, build
 
 __all__ = ["private_build_cache"]  # the autouse fixture, imported
 
-FEATURE_SETS = ((), ("dsp",))
+FEATURE_SETS = ((), ("dsp",), ("dsp", "mve"))
 FAST = {"CONV_2D": "edgeq_conv_2d_s8_fast", "DEPTHWISE_CONV_2D": "edgeq_depthwise_conv_2d_s8_fast",
         "FULLY_CONNECTED": "edgeq_fully_connected_s8_fast", "ADD": "edgeq_add_s8_fast"}
 REFERENCE = {"CONV_2D": "edgeq_conv_2d_s8", "DEPTHWISE_CONV_2D": "edgeq_depthwise_conv_2d_s8",
              "FULLY_CONNECTED": "edgeq_fully_connected_s8", "ADD": "edgeq_add_s8"}
+# on a core with Helium: its variants, where their conditions hold (else the fast ones)
+MVE = {"CONV_2D": "edgeq_conv_2d_s8_mve", "DEPTHWISE_CONV_2D": "edgeq_depthwise_conv_2d_s8_mve",
+       "FULLY_CONNECTED": "edgeq_fully_connected_s8_mve", "ADD": "edgeq_add_s8_fast"}
+MVE_FILE = {"CONV_2D": "conv_2d_mve.h", "DEPTHWISE_CONV_2D": "depthwise_conv_2d_mve.h",
+            "FULLY_CONNECTED": "fully_connected_mve.h", "ADD": "add_fast.h"}
 FAST_FILE = {"CONV_2D": "conv_2d_fast.h", "DEPTHWISE_CONV_2D": "depthwise_conv_2d_fast.h",
              "FULLY_CONNECTED": "fully_connected_fast.h", "ADD": "add_fast.h"}
 ACC_LIMIT = 1 << 30
@@ -51,11 +57,12 @@ def _prebuild(sources) -> None:
 
 
 def _both(model):
-    """The model generated for a core without DSP and for one with it, compiled."""
+    """The model generated for a core without DSP, one with it and one with Helium too, compiled."""
     srcs = {f: generate(model, features=f) for f in FEATURE_SETS}
     _prebuild(list(srcs.values()))
     for f, s in srcs.items():
         assert f"#define EDGEQ_DSP {int('dsp' in f)}" in s.files["edgeq_config.h"], f
+        assert f"#define EDGEQ_MVE {int('mve' in f)}" in s.files["edgeq_config.h"], f
     return srcs
 
 
@@ -109,13 +116,19 @@ def test_fast_variant_selected_for_every_eligible_op(name):
         for i in covered:
             assert got.get(i) == FAST[ops[i]], (
                 f"{name}: op #{i} {ops[i]} got {got.get(i)!r}, not {FAST[ops[i]]!r} (features {sorted(feats)})")
+    # with Helium: every conv, FC and (channels a multiple of 4, dilation 1) depthwise op
+    got = {i: c.function for i, _n, c in plan_model(model, features=frozenset(("dsp", "mve"))).calls}
+    for i, n in ops.items():
+        if n in MVE:
+            assert got.get(i) == MVE[n], f"{name}: op #{i} {n} got {got.get(i)!r} with mve, not {MVE[n]!r}"
     ref = plan_model(model, features=None).calls
     assert not [c.function for _i, _n, c in ref if c.function.endswith("_fast")]
     for i, n, c in ref:
         if n in REFERENCE:
             assert c.function == REFERENCE[n], (i, n, c.function)
     files = generate(model).files
-    assert not [f for f in files if "fast" in f or f in ("edgeq_simd.h", "edgeq_gemm.h", "edgeq_config.h")]
+    assert not [f for f in files if "fast" in f or "mve" in f
+                or f in ("edgeq_simd.h", "edgeq_gemm.h", "edgeq_config.h")]
 
 
 # ---- 3. fuzz at the fast paths' edges -----------------------------------------------------
@@ -444,9 +457,14 @@ def test_fuzz_fast_kernel_bit_exact(kind, i, tmp_path):
         assert fast, f"{repro}: the conditions of {FAST[name]} hold but {chosen[()]} was chosen"
     if fast:
         assert may, f"{repro}: {FAST[name]} chosen outside its conditions (shift or accumulator bound)"
+    if fast:  # with Helium: its variant, or the fast one where the Helium conditions fail
+        assert chosen[("dsp", "mve")] in (MVE[name], FAST[name]), (repro, chosen)
+    else:
+        assert chosen[("dsp", "mve")] == REFERENCE[name], (repro, chosen)
     srcs = _both(model)
     for f, s in srcs.items():
-        assert (FAST_FILE[name] in s.files) == fast, (repro, f, sorted(s.files))
+        file = MVE_FILE[name] if chosen[f] == MVE[name] else FAST_FILE[name]
+        assert (file in s.files) == fast, (repro, f, sorted(s.files))
         ctx = f"{repro}, {_label(f)}, {'fast' if fast else 'reference'} kernel"
         assert_bit_exact(path, s, seed=i, samples=FUZZ_SAMPLES, context=ctx)
         _assert_extremes_exact(path, s, ctx)
