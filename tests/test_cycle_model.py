@@ -1,5 +1,9 @@
 """The Cortex-M3/M4 cycle model against hand-counted TRM arithmetic, and the Cortex-M7
-schedule against the same routines counted by hand under its documented rules.
+schedule against the same routines counted by hand under its documented rules; the
+Cortex-M33 model (the M4 TRM rules) and the Cortex-M55 model's scalar part (the same rules)
+against the M4 figures; the M55 model's Helium beats against MVE routines
+(``tests/microbench/microbench_mve.c``) counted by hand under ``edgeq.harness.cycles_m55``'s
+rules, which reproduce LLVM's two M55 pipeline examples (5 and 6 cycles).
 
 ``tests/microbench/microbench.c`` holds six Thumb-2 routines. Each runs once under QEMU
 with the instruction plugin (mps2-an386 for the M4, mps2-an385 for the M3, mps2-an500 for
@@ -116,7 +120,7 @@ EXPECTED_M7 = {"mac": MAC_M7, "dot": DOT_M7, "chain": CHAIN_M7, "loadstore": LOA
                "branchy": BRANCHY_M7, "tbb": TBB_M7}
 
 
-@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "mps2-an500"])
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "mps2-an500", "mps2-an505", "mps3-an547"])
 def traced(request):
     _tools(plugin=True)
     from edgeq.harness.runners.qemu import trace
@@ -144,7 +148,9 @@ def test_model_matches_hand_counted_trm_cycles(traced, name):
     m4, m3, n_insns = EXPECTED[name]
     blocks = _routine_blocks(fw, tr, name)
     assert sum(b.count * len(b.insns) for b in blocks) == n_insns
-    want = {"cortex-m4": m4, "cortex-m3": m3, "cortex-m7": EXPECTED_M7[name]}[target.core]
+    # the M33 model is the M4 TRM rules; the M55 model times scalar code by them too
+    want = {"cortex-m4": m4, "cortex-m3": m3, "cortex-m7": EXPECTED_M7[name], "cortex-m33": m4,
+            "cortex-m55": m4}[target.core]
     model = cycles.MODELS[target.cycle_model]
     got = sum(cycles.block_total(b, model) for b in blocks)
     assert got == want, (name, target.name)
@@ -160,3 +166,79 @@ def test_branch_outcomes_come_from_the_plugin_not_the_direction(traced):
     assert beq_taken == 10
     guessed = [cycles.Block(b.pc, b.count, b.insns, None) for b in blocks]
     assert sum(cycles.taken(b) for b in guessed if b.insns[-1].mnemonic == "beq") == 0
+
+
+# ---- Cortex-M55: Helium beats (edgeq.harness.cycles_m55) ------------------------------------
+# Counted by hand under the model's rules: an MVE instruction holds its pipe (load/store,
+# integer, multiply, control) 2 cycles (control 1) and the next may start a cycle after it
+# when its own pipe is free and its operands are ready (loads and integer results after 1,
+# the multiply pipe's and rounding shifts' after 2; a store reads its data a cycle late);
+# scalar instructions take their M4 TRM cycles; DLS/LE 1; a block ends at its last issue or
+# beat, whichever is later. "x@c" below: instruction x starts at cycle c of its block.
+MVE_SOURCE = Path(__file__).parent / "microbench" / "microbench_mve.c"
+
+# entry: push {r4,lr} 3, 4 x movw/movt + movs 5, dls 1 -> vldrw@9 (load/store busy to 11),
+# vadd@10, vmul@11 (result at 13), vstrw@12 (data read late: 13 - 1), le@13: 14.
+# loop: vldrw@0, vadd@1, vmul@2 (result 4), vstrw@3, le@4: 5 (LLVM's first example) x 3.
+# exit: ldr 2, pop {r4,pc} 1 + 2 + P.
+OVERLAP = 14 + 3 * 5 + (2 + 3 + P)
+# entry: push 3, 6 x movw/movt + movs 7, dls 1 -> vldrw@11 (busy to 13), vldrb@13 (busy to
+# 15, result 14), vadd@14 (result 15), vstrw@15 (to 17), le@16: 17.
+# loop: vldrw@0, vldrb@2 (the load/store pipe), vadd@3, vstrw@4 (busy to 6), le@5: 6
+# (LLVM's second example) x 3. exit as above.
+LSBOUND = 17 + 3 * 6 + (2 + 3 + P)
+# entry: push {r4,r5,r6,lr} 5, 9 x mov 9 -> vldrb@14, vldrb@16 (result 17), vmladava@17,
+# @19, @21, @23 (the multiply pipe, 2 beats each), subs@24, bne@25: 26; bne taken: + P.
+# loop: vldrb@0, vldrb@2, vmladava@3, @5, @7, @9, subs@10, bne@11: 12 x 3, taken twice.
+# exit: pop {r4,r5,r6,pc} 1 + 4 + P.
+DOT = 26 + P + 3 * 12 + 2 * P + (1 + 4 + P)
+# movw, movt, movs, movs 4, vctp@4 (control, 1 beat): 5 (QEMU ends the block here);
+# vpst@0, vldrbt@1 (result 2), vmladava@2, bx lr 1 + P from 3: 6.
+TAIL = 5 + (3 + 1 + P)
+# movw, movt 2; vldrw@2 (busy to 4), vldrw@4 (result 5); movs@5 (r0 at 6); four lane moves
+# on the integer or multiply pipe, whichever frees first: @6 (int), @7 (mul), @8 (int),
+# @9 (mul), q0 at 10; vqrdmulh@11 (multiply pipe free at 11; result 13); vshr@13 (int,
+# result 14); vadd@15 (int pipe free at 15); vrshl@17 (result 19); vadd r0@19 (result 20);
+# vstrb@20; ldr 2 from 21; bx lr 1 + P: 26.
+REQUANT = 23 + (1 + P)
+EXPECTED_MVE = {  # routine: (cycles, instructions executed)
+    "overlap": (OVERLAP, 12 + 3 * 5 + 2),
+    "lsbound": (LSBOUND, 14 + 3 * 5 + 2),
+    "dot": (DOT, 18 + 3 * 8 + 1),
+    "tail": (TAIL, 5 + 4),
+    "requant": (REQUANT, 17),
+}
+
+
+@pytest.fixture(scope="module")
+def traced_mve():
+    _tools(plugin=True)
+    from edgeq.harness.runners.qemu import trace
+    from edgeq.targets import get
+    from edgeq.toolchain.arm import build_program
+
+    target = get("mps3-an547")
+    fw = build_program({"main.c": MVE_SOURCE.read_text()}, target, "microbench_mve")
+    tr = trace(fw, target, timeout=30)
+    assert len(tr.spans) == 1 + len(EXPECTED_MVE)
+    return target, fw, tr
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MVE))
+def test_m55_model_matches_hand_counted_beats(traced_mve, name):
+    target, fw, tr = traced_mve
+    want, n_insns = EXPECTED_MVE[name]
+    blocks = _routine_blocks(fw, tr, name)
+    assert sum(b.count * len(b.insns) for b in blocks) == n_insns
+    model = cycles.MODELS[target.cycle_model]
+    assert model.scheduler == "m55"
+    assert sum(cycles.block_total(b, model) for b in blocks) == want, name
+
+
+def test_m55_blocks_are_read_by_binutils_not_capstone(traced_mve):
+    """QEMU's capstone prints MVE as coprocessor instructions or bytes: the trace's blocks
+    carry binutils' reading of them (what the M55 model classifies)."""
+    _target, fw, tr = traced_mve
+    mnemonics = {i.mnemonic for b in _routine_blocks(fw, tr, "dot") for i in b.insns}
+    assert {"vldrb.u8", "vmlava.s8"} <= mnemonics, mnemonics
+    assert not mnemonics & {"ldc", "stc", "cdp", ".byte"}, mnemonics

@@ -96,6 +96,13 @@ MODELS = {
     "cortex-m7": CycleModel("cortex-m7-llvm", "Cortex-M7 dual-issue schedule after LLVM's ARMScheduleM7 "
                             "(units, latencies, issue rules), mispredict 4; see edgeq.harness.cycles_m7", (),
                             scheduler="m7"),
+    # Arm publishes no instruction timing table for the M33; LLVM schedules it with its
+    # Cortex-M4 model (ARMProcessors.td: cortex-m33 -> CortexM4Model), and so does edgeq
+    "cortex-m33": CycleModel("cortex-m33-m4rules", "Cortex-M33 timed by the Cortex-M4 TRM rules (Arm publishes no "
+                             f"M33 table; LLVM's M33 schedule is its M4 model), taken branch 1+P (P={P})", _M4),
+    "cortex-m55": CycleModel("cortex-m55-llvm", "Cortex-M55: MVE beats and pipes after LLVM's ARMScheduleM55, "
+                             "scalar instructions by the Cortex-M4 TRM rules; see edgeq.harness.cycles_m55", (),
+                             scheduler="m55"),
 }
 
 
@@ -306,6 +313,10 @@ def block_total(block: Block, model: CycleModel) -> int:
         from edgeq.harness import cycles_m7
 
         return cycles_m7.block_total(block)
+    if model.scheduler == "m55":
+        from edgeq.harness import cycles_m55
+
+        return cycles_m55.block_total(block)
     return block_cycles(block, model) * block.count + P * taken(block)
 
 
@@ -361,6 +372,30 @@ def estimate_segments(text: str, core: str) -> SegmentEstimate | None:
 
     return SegmentEstimate(costs(per["s"], total), costs(per["c"], total), model,
                            costs(per["s"], lambda b: b.count * len(b.insns)))
+
+
+_CAPSTONE_UNKNOWN = (".byte", ".short", ".word", "ldc", "ldc2", "ldcl", "ldc2l", "stc", "stc2", "stcl", "stc2l", "cdp",
+                     "cdp2", "mcr", "mcr2", "mrc", "mrc2", "mcrr", "mcrr2", "mrrc", "mrrc2")
+_LOOP_INSNS = ("le", "letp", "dls", "dlstp", "wls", "wlstp", "lctp")
+
+
+def redisassemble(text: str, table: dict[int, tuple[str, str]]) -> str:
+    """A plugin blocks file with its MVE and low-overhead-loop instructions re-read from
+    ``table`` (address -> (mnemonic, operands): ``edgeq.toolchain.arm.disassemble``): the
+    capstone in QEMU 7.2 prints them as coprocessor instructions or bytes, or as the NEON
+    instruction of the same encoding. Other lines are kept as they are."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("i "):
+            parts = line[2:].split(None, 2)
+            addr = int(parts[0], 16)
+            mnem = parts[1].lower() if len(parts) > 1 else ""
+            new = table.get(addr)
+            if new is not None and (new[0].startswith("v") or new[0].split(".")[0] in _LOOP_INSNS
+                                    or mnem in _CAPSTONE_UNKNOWN):
+                line = f"i {parts[0]} {new[0]} {new[1]}".rstrip()
+        out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 def estimate_file(path: str | Path, core: str) -> tuple[int, CycleModel] | None:

@@ -37,7 +37,7 @@ TARGETS = (
         timer_hz=20_000_000,
         clock_hz=20_000_000,
         qemu_machine="mps2-an505",
-        cycle_model=None,  # not modelled yet
+        cycle_model="cortex-m33",
         features=("dsp",),
         description="MPS2 AN505: Cortex-M33 (Secure), 4 MB SSRAM1 + 4 MB SSRAM2/3",
     ),
@@ -55,7 +55,7 @@ TARGETS = (
         timer_hz=32_000,
         clock_hz=32_000_000,
         qemu_machine="mps3-an547",
-        cycle_model=None,  # not modelled yet
+        cycle_model="cortex-m55",
         features=("dsp", "mve"),  # Helium kernels where they apply, DSP ones elsewhere
         description="MPS3 AN547: Cortex-M55 (Secure, MVE), 512 KB ITCM + 512 KB DTCM",
     ),

@@ -217,6 +217,28 @@ def read_symbols(elf: Path) -> dict[str, int]:
     return syms
 
 
+def disassemble(elf: Path, arch: str = "armv8.1-m.main") -> dict[int, tuple[str, str]]:
+    """Every instruction of an ELF's code as binutils reads it (``arm-none-eabi-objdump -d``
+    for ``arch``): address -> (mnemonic, operands), lower case, the width qualifier kept.
+    The cycle model of an MVE core takes its instructions from here: the capstone inside
+    QEMU 7.2, which the plugin's disassembly comes from, does not decode MVE."""
+    objdump = find_tool("objdump")
+    if objdump is None:
+        raise MissingToolError(f"arm-none-eabi-objdump not found: {APT_HINT}")
+    text = subprocess.run([objdump, "-d", "-m", arch, str(elf)], capture_output=True, text=True,
+                          check=True).stdout
+    out: dict[int, tuple[str, str]] = {}
+    for line in text.splitlines():
+        m = _OBJDUMP_LINE.match(line)
+        if m:
+            ops = m.group(4).split("@")[0].split(";")[0].strip()
+            out[int(m.group(1), 16)] = (m.group(3).lower(), ops.lower())
+    return out
+
+
+_OBJDUMP_LINE = re.compile(r"^\s*([0-9a-f]+):\s+((?:[0-9a-f]{4}\s)+)\s*([a-z][\w.]*)\s*(.*)$")
+
+
 # ---- firmware build -------------------------------------------------------------------
 
 

@@ -348,6 +348,8 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
             raise TargetError(f"{target.name}: the firmware wrote {len(raw)} bytes of results, expected {n * rec}")
         segments: list[tuple[int, ...]] = []
         spans, total = _read_spans(spans_file, segments)
+        if blocks_file is not None and blocks_file.is_file() and "mve" in target.features:
+            _redisassemble(blocks_file, fw)
         est = cycles.estimate_file(blocks_file, target.cycle_model) if blocks_file is not None else None
         seg_est = (cycles.estimate_segments(blocks_file.read_text(), target.cycle_model)
                    if profile and blocks_file is not None and blocks_file.is_file() else None)
@@ -426,8 +428,18 @@ def trace(fw, target, *, timeout: float = 60.0) -> Trace:
         if rc != 0:
             raise _exit_error(fw, target, rc, uart, stderr)
         spans, total = _read_spans(spans_file)
+        if blocks_file.is_file() and "mve" in target.features:
+            _redisassemble(blocks_file, fw)
         blocks = cycles.parse_blocks(blocks_file.read_text()) if blocks_file.is_file() else []
     return Trace(tuple(spans), total, tuple(blocks))
+
+
+def _redisassemble(blocks_file: Path, fw) -> None:
+    """The blocks file with its MVE instructions as binutils reads them (QEMU's capstone
+    does not decode MVE): what the M55 cycle model needs to see."""
+    from edgeq.toolchain import arm
+
+    blocks_file.write_text(cycles.redisassemble(blocks_file.read_text(), arm.disassemble(fw.elf)))
 
 
 # ---- protocol over a pty ----------------------------------------------------------------
