@@ -46,8 +46,10 @@ typedef struct {
  * accumulator in an even register only (r0, r2, ... r12, lr: eight of them, all
  * accumulators of a 4-row x 2-column block), which the compiler's allocation of eight
  * live accumulators does not manage without moves and spills in the loop. A chunk is 6
- * loads and 8 VMLADAVAs (128 multiply-accumulates) and the loop's SUBS/BNE; the partial
- * chunk is read under a VCTP.8 predicate. The struct's field offsets are fixed here. */
+ * loads and 8 VMLADAVAs (128 multiply-accumulates) and the loop's SUBS/BNE, the loads of
+ * edgeq_mve_gemm_x2 interleaved with the multiplies (the Cortex-M55 runs them on two pipes
+ * side by side: 16 cycles of multiplies a chunk); the partial chunk is read under a VCTP.8
+ * predicate. The struct's field offsets are fixed here. */
 _Static_assert(__builtin_offsetof(edgeq_mve_gemm_t, filter) == 0 && __builtin_offsetof(edgeq_mve_gemm_t, bias) == 4 &&
                    __builtin_offsetof(edgeq_mve_gemm_t, mult) == 8 &&
                    __builtin_offsetof(edgeq_mve_gemm_t, neg_right) == 12 &&
@@ -106,7 +108,7 @@ _Static_assert(__builtin_offsetof(edgeq_mve_gemm_t, filter) == 0 && __builtin_of
 /* Entry: g in r9, the filter pointer r5, the clamp vectors, r11 = 0. */
 #define EDGEQ_MVE_ENTRY                   \
     "push        {r4-r11, lr}\n\t"        \
-    "vpush       {d8-d13}\n\t"            \
+    "vpush       {d8-d15}\n\t"            \
     "sub         sp, sp, #24\n\t"         \
     "mov         r9, r0\n\t"              \
     "ldr         r5, [r9]\n\t"            \
@@ -119,17 +121,17 @@ _Static_assert(__builtin_offsetof(edgeq_mve_gemm_t, filter) == 0 && __builtin_of
     "movs        r11, #0\n\t"
 #define EDGEQ_MVE_EXIT                    \
     "add         sp, sp, #24\n\t"         \
-    "vpop        {d8-d13}\n\t"            \
+    "vpop        {d8-d15}\n\t"            \
     "pop         {r4-r11, pc}\n\t"
 
 /* Frame: [sp] c0, [sp+4] c1, [sp+8] o0, [sp+12] o1, [sp+16] rows left; the fifth argument
- * (o1) above the saved registers (9 words), the saved q4-q6 (12 words) and the frame. */
+ * (o1) above the saved registers (9 words), the saved q4-q7 (16 words) and the frame. */
 __attribute__((naked, noinline, unused)) static void edgeq_mve_gemm_x2(const edgeq_mve_gemm_t *g, const int8_t *c0,
                                                                        const int8_t *c1, int8_t *o0, int8_t *o1)
 {
     __asm__ volatile(
         EDGEQ_MVE_ENTRY
-        "ldr         r4, [sp, #108]\n\t"
+        "ldr         r4, [sp, #124]\n\t"
         "strd        r1, r2, [sp]\n\t"
         "strd        r3, r4, [sp, #8]\n"
         "1:\n\t" /* a block of 4 rows: accumulators from the bias */
@@ -143,13 +145,44 @@ __attribute__((naked, noinline, unused)) static void edgeq_mve_gemm_x2(const edg
         "mov         lr, r6\n\t"
         "ldrd        r1, r3, [sp]\n\t"
         "ldr         r7, [r9, #16]\n\t"
-        "cbz         r7, 3f\n"
-        "2:\n\t"
+        "cbz         r7, 3f\n\t"
+        /* software-pipelined: a chunk's loads run on the load/store pipe beside the
+         * previous multiplies (x, y, w0, w1 loaded ahead; the last chunk loads nothing
+         * ahead, so no byte past a column or the filter is read) */
         "vldrb.8     q0, [r1], #16\n\t"
         "vldrb.8     q1, [r3], #16\n\t"
-        EDGEQ_MVE_X2_MACS
+        "vldrb.8     q2, [r5], #16\n\t"
+        "vldrb.8     q3, [r5], #16\n\t"
+        "subs        r7, r7, #1\n\t"
+        "beq         5f\n"
+        "2:\n\t"
+        "vmladava.s8 r0, q2, q0\n\t"
+        "vldrb.8     q6, [r5], #16\n\t"
+        "vmladava.s8 r8, q2, q1\n\t"
+        "vldrb.8     q7, [r5], #16\n\t"
+        "vmladava.s8 r2, q3, q0\n\t"
+        "vldrb.8     q2, [r5], #16\n\t"
+        "vmladava.s8 r10, q3, q1\n\t"
+        "vldrb.8     q3, [r5], #16\n\t"
+        "vmladava.s8 r4, q6, q0\n\t"
+        "vmladava.s8 r12, q6, q1\n\t"
+        "vmladava.s8 r6, q7, q0\n\t"
+        "vldrb.8     q0, [r1], #16\n\t"
+        "vmladava.s8 lr, q7, q1\n\t"
+        "vldrb.8     q1, [r3], #16\n\t"
         "subs        r7, r7, #1\n\t"
         "bne         2b\n"
+        "5:\n\t"
+        "vmladava.s8 r0, q2, q0\n\t"
+        "vldrb.8     q6, [r5], #16\n\t"
+        "vmladava.s8 r8, q2, q1\n\t"
+        "vldrb.8     q7, [r5], #16\n\t"
+        "vmladava.s8 r2, q3, q0\n\t"
+        "vmladava.s8 r10, q3, q1\n\t"
+        "vmladava.s8 r4, q6, q0\n\t"
+        "vmladava.s8 r12, q6, q1\n\t"
+        "vmladava.s8 r6, q7, q0\n\t"
+        "vmladava.s8 lr, q7, q1\n"
         "3:\n\t"
         "ldr         r7, [r9, #20]\n\t"
         "cbz         r7, 4f\n\t"
