@@ -29,7 +29,7 @@ GOLDEN = ("conv_same_s2_odd_relu6", "conv_dilation_valid_3x2", "dw_same_s1_relu"
           "concat_fire_module", "pt_mobilenetv2_style", "dw_mult2_same", "maxpool_conv_relu")
 FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h",
               "max_pool_2d_fast.h", "average_pool_2d_fast.h", "conv_2d_mve.h", "depthwise_conv_2d_mve.h",
-              "fully_connected_mve.h")
+              "fully_connected_mve.h", "add_mve.h")
 
 
 def _tools() -> None:

@@ -109,13 +109,16 @@ def _iteration(a: tuple[int, ...], b: tuple[int, ...]):
 def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
     """The fast variant (``add_fast.h``: TFLM's three rescalings as rounded high-word
     multiplies, exact for int8's 20-bit headroom) for int8 inputs of the output's shape whose
-    multipliers are below 1. Otherwise ``call`` unchanged."""
+    multipliers are below 1; on a core with ``mve`` the Helium variant (``add_mve.h``: the same
+    arithmetic 4 elements a vector) under the same conditions. Otherwise ``call`` unchanged."""
     f = dict(call.fields)
     if call.function != "edgeq_add_s8" or f["broadcast"] != "0":
         return call
     if int(f["left_shift"]) != LEFT_SHIFT or any(
             not -31 <= int(f[k]) <= 0 for k in ("input1_shift", "input2_shift", "output_shift")):
         return call
+    if "mve" in features:
+        return dataclasses.replace(call, source="add_mve.h", function="edgeq_add_s8_mve")
     return dataclasses.replace(call, source="add_fast.h", function="edgeq_add_s8_fast")
 
 

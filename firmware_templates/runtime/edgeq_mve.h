@@ -212,6 +212,8 @@ static inline int32x4_t vminq_s32(int32x4_t a, int32x4_t b) { EDGEQ_MVE_LANES(a.
 
 static inline int32x4_t vshrq_n_s32(int32x4_t a, int n) { EDGEQ_MVE_LANES(a.v[i] >> n); }
 
+static inline int32x4_t vshlq_n_s32(int32x4_t a, int n) { EDGEQ_MVE_LANES((int32_t)((uint32_t)a.v[i] << n)); }
+
 /* saturate((2 a b + 2^31) >> 32): only a = b = INT32_MIN saturates */
 static inline int32_t edgeq_qrdmulh(int32_t a, int32_t b)
 {
@@ -222,6 +224,8 @@ static inline int32_t edgeq_qrdmulh(int32_t a, int32_t b)
 }
 
 static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b) { EDGEQ_MVE_LANES(edgeq_qrdmulh(a.v[i], b.v[i])); }
+
+static inline int32x4_t vqrdmulhq_n_s32(int32x4_t a, int32_t b) { EDGEQ_MVE_LANES(edgeq_qrdmulh(a.v[i], b)); }
 
 /* a shifted by the signed low byte of b: left when positive, right with rounding (half up,
  * on the exact value) when negative; the kernels only shift right by 1..31 */
@@ -235,6 +239,8 @@ static inline int32_t edgeq_rshl(int32_t a, int32_t b)
 }
 
 static inline int32x4_t vrshlq_s32(int32x4_t a, int32x4_t b) { EDGEQ_MVE_LANES(edgeq_rshl(a.v[i], b.v[i])); }
+
+static inline int32x4_t vrshlq_n_s32(int32x4_t a, int32_t b) { EDGEQ_MVE_LANES(edgeq_rshl(a.v[i], b)); }
 
 #undef EDGEQ_MVE_LANES
 

@@ -40,9 +40,9 @@ REFERENCE = {"CONV_2D": "edgeq_conv_2d_s8", "DEPTHWISE_CONV_2D": "edgeq_depthwis
              "FULLY_CONNECTED": "edgeq_fully_connected_s8", "ADD": "edgeq_add_s8"}
 # on a core with Helium: its variants, where their conditions hold (else the fast ones)
 MVE = {"CONV_2D": "edgeq_conv_2d_s8_mve", "DEPTHWISE_CONV_2D": "edgeq_depthwise_conv_2d_s8_mve",
-       "FULLY_CONNECTED": "edgeq_fully_connected_s8_mve", "ADD": "edgeq_add_s8_fast"}
+       "FULLY_CONNECTED": "edgeq_fully_connected_s8_mve", "ADD": "edgeq_add_s8_mve"}
 MVE_FILE = {"CONV_2D": "conv_2d_mve.h", "DEPTHWISE_CONV_2D": "depthwise_conv_2d_mve.h",
-            "FULLY_CONNECTED": "fully_connected_mve.h", "ADD": "add_fast.h"}
+            "FULLY_CONNECTED": "fully_connected_mve.h", "ADD": "add_mve.h"}
 FAST_FILE = {"CONV_2D": "conv_2d_fast.h", "DEPTHWISE_CONV_2D": "depthwise_conv_2d_fast.h",
              "FULLY_CONNECTED": "fully_connected_fast.h", "ADD": "add_fast.h"}
 ACC_LIMIT = 1 << 30
