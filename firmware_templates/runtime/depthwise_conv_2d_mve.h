@@ -66,16 +66,23 @@ _Static_assert(__builtin_offsetof(edgeq_dw_mve_row_t, plane) == 4 && __builtin_o
 /* Naked assembly for the same reason as edgeq_mve_gemm.h's: the compiler's code for these
  * loops spilled its vectors. Group by group (r10: its plane, r11: its taps, r8: 16 * group),
  * pixel pairs (r4: the pair's window, r12 the pixel step, r5: its output, r6: pixels left)
- * and taps (lr, a low-overhead loop): a weight load, then for each pixel a load, a VMUL and
- * a VADD (accumulators q0, q1). An odd last pixel's partner reads band words past it (the
- * band is one pixel wider) and is not stored. Frame: [sp] the group's output, [sp+4]
- * groups left. */
+ * and taps: a weight load, then for each pixel a load, a VMUL and a VADD (accumulators q0,
+ * q1), two taps an iteration of a low-overhead loop with the next tap's loads beside the
+ * current tap's arithmetic (two register sets; nothing is loaded past the last tap). An odd
+ * last pixel's partner reads band words past it (the band is one pixel wider) and is not
+ * stored. Frame: [sp] the group's output, [sp+4] groups left, [sp+16..79] the group's
+ * multipliers and shifts, the clamp vectors. */
+/* One tap of the pair: product of weights w with the two pixels' words x0, x1 (products
+ * into x0, x1), accumulated into q0, q1. */
+#define EDGEQ_DW_TAP_MUL(w, x0, x1) "vmul.i32    " x0 ", " x0 ", " w "\n\t" "vmul.i32    " x1 ", " x1 ", " w "\n\t"
+#define EDGEQ_DW_TAP_ADD(x0, x1) "vadd.i32    q0, q0, " x0 "\n\t" "vadd.i32    q1, q1, " x1 "\n\t"
+
 __attribute__((naked, noinline, unused)) static void edgeq_dw_mve_row(const edgeq_dw_mve_row_t *a)
 {
     __asm__ volatile(
         "push        {r4-r11, lr}\n\t"
         "vpush       {d8-d15}\n\t"
-        "sub         sp, sp, #8\n\t"
+        "sub         sp, sp, #80\n\t"
         "mov         r9, r0\n\t"
         "ldr         r12, [r9, #40]\n\t"
         "ldr         r1, [r9, #24]\n\t"
@@ -87,15 +94,19 @@ __attribute__((naked, noinline, unused)) static void edgeq_dw_mve_row(const edge
         "movs        r8, #0\n\t"
         "ldr         r1, [r9, #52]\n\t"
         "vdup.32     q6, r1\n\t"
+        "vstrw.32    q6, [sp, #48]\n\t"
         "ldr         r1, [r9, #56]\n\t"
-        "vdup.32     q7, r1\n"
-        "1:\n\t" /* a group */
+        "vdup.32     q7, r1\n\t"
+        "vstrw.32    q7, [sp, #64]\n"
+        "1:\n\t" /* a group: its multipliers and shifts to the frame */
         "ldr         r1, [r9, #16]\n\t"
         "add         r1, r1, r8\n\t"
         "vldrw.u32   q4, [r1]\n\t"
+        "vstrw.32    q4, [sp, #16]\n\t"
         "ldr         r1, [r9, #20]\n\t"
         "add         r1, r1, r8\n\t"
         "vldrw.u32   q5, [r1]\n\t"
+        "vstrw.32    q5, [sp, #32]\n\t"
         "ldr         r3, [r9, #12]\n\t"
         "add         r3, r3, r8\n\t"
         "mov         r4, r10\n\t"
@@ -107,17 +118,49 @@ __attribute__((naked, noinline, unused)) static void edgeq_dw_mve_row(const edge
         "mov         r2, r11\n\t"
         "mov         r0, r4\n\t"
         "add         r1, r4, r12\n\t"
-        "ldr         r7, [r9, #44]\n\t"
-        "dls         lr, r7\n"
-        "4:\n\t"
-        "vldrh.s32   q2, [r2], #8\n\t"
+        "vldrh.s32   q2, [r2], #8\n\t" /* tap 0 ahead: set A = q2 (w), q3, q4 */
         "vldrb.s32   q3, [r0], #4\n\t"
+        "vldrb.s32   q4, [r1], #4\n\t"
+        "ldr         r7, [r9, #44]\n\t"
+        "subs        r7, r7, #1\n\t"
+        "lsrs        r7, r7, #1\n\t"
+        "wls         lr, r7, 6f\n"
+        "4:\n\t" /* two taps: A's products while B (q5, q6, q7) loads, then the other way */
         "vmul.i32    q3, q3, q2\n\t"
+        "vldrh.s32   q5, [r2], #8\n\t"
+        "vmul.i32    q4, q4, q2\n\t"
+        "vldrb.s32   q6, [r0], #4\n\t"
         "vadd.i32    q0, q0, q3\n\t"
-        "vldrb.s32   q3, [r1], #4\n\t"
-        "vmul.i32    q3, q3, q2\n\t"
-        "vadd.i32    q1, q1, q3\n\t"
-        "le          lr, 4b\n\t"
+        "vldrb.s32   q7, [r1], #4\n\t"
+        "vadd.i32    q1, q1, q4\n\t"
+        "vmul.i32    q6, q6, q5\n\t"
+        "vldrh.s32   q2, [r2], #8\n\t"
+        "vmul.i32    q7, q7, q5\n\t"
+        "vldrb.s32   q3, [r0], #4\n\t"
+        "vadd.i32    q0, q0, q6\n\t"
+        "vldrb.s32   q4, [r1], #4\n\t"
+        "vadd.i32    q1, q1, q7\n\t"
+        "le          lr, 4b\n"
+        "6:\n\t" /* the last tap (A) or two (A, B): nothing loaded ahead */
+        "ldr         r7, [r9, #44]\n\t"
+        "tst         r7, #1\n\t"
+        "bne         7f\n\t"
+        "vldrh.s32   q5, [r2], #8\n\t"
+        "vldrb.s32   q6, [r0], #4\n\t"
+        "vldrb.s32   q7, [r1], #4\n\t"
+        EDGEQ_DW_TAP_MUL("q2", "q3", "q4")
+        EDGEQ_DW_TAP_ADD("q3", "q4")
+        EDGEQ_DW_TAP_MUL("q5", "q6", "q7")
+        EDGEQ_DW_TAP_ADD("q6", "q7")
+        "b           8f\n"
+        "7:\n\t"
+        EDGEQ_DW_TAP_MUL("q2", "q3", "q4")
+        EDGEQ_DW_TAP_ADD("q3", "q4")
+        "8:\n\t"
+        "vldrw.u32   q4, [sp, #16]\n\t"
+        "vldrw.u32   q5, [sp, #32]\n\t"
+        "vldrw.u32   q6, [sp, #48]\n\t"
+        "vldrw.u32   q7, [sp, #64]\n\t"
         "ldr         r0, [r9, #48]\n\t"
         EDGEQ_DW_MVE_REQ("q0")
         EDGEQ_DW_MVE_REQ("q1")
@@ -143,7 +186,7 @@ __attribute__((naked, noinline, unused)) static void edgeq_dw_mve_row(const edge
         "subs        r1, r1, #1\n\t"
         "str         r1, [sp, #4]\n\t"
         "bne         1b\n\t"
-        "add         sp, sp, #8\n\t"
+        "add         sp, sp, #80\n\t"
         "vpop        {d8-d15}\n\t"
         "pop         {r4-r11, pc}\n\t");
 }
@@ -196,12 +239,21 @@ EDGEQ_INLINE void edgeq_dw_mve_band(const edgeq_dwconv_mve_params_t *p, const in
         for (j = 0; j < p->band_w; ++j, dst += p->k_h) {
             const int32_t ix = j - p->pad_w;
             int32_t *d = dst;
-            if (row_in && ix >= 0 && ix < p->in_w) {
+            if (row_in && ix >= 0 && ix < p->in_w && (C & 15) == 0) { /* whole 16-byte loads */
+                const int8_t *src = in + (iy * p->in_w + ix) * C;
+                for (g = 0; g < groups; g += 4, src += 16, d += 4 * plane / 4) {
+                    vstrwq_scatter_offset_s32(d, offsets, vreinterpretq_s32_s8(vldrbq_s8(src)));
+                }
+            } else if (row_in && ix >= 0 && ix < p->in_w) {
                 const int8_t *src = in + (iy * p->in_w + ix) * C;
                 for (g = 0; g < groups; g += 4, src += 16, d += 4 * plane / 4) {
                     const int32_t left = C - 4 * g;
                     vstrwq_scatter_offset_p_s32(d, offsets, vreinterpretq_s32_s8(vldrbq_z_s8(src, vctp8q((uint32_t)left))),
                                                 vctp32q((uint32_t)(groups - g)));
+                }
+            } else if ((C & 15) == 0) {
+                for (g = 0; g < groups; g += 4, d += 4 * plane / 4) {
+                    vstrwq_scatter_offset_s32(d, offsets, zeros);
                 }
             } else {
                 for (g = 0; g < groups; g += 4, d += 4 * plane / 4) {

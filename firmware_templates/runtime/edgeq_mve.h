@@ -172,6 +172,11 @@ static inline void vstrwq_scatter_offset_p_s32(int32_t *base, uint32x4_t offset,
     }
 }
 
+static inline void vstrwq_scatter_offset_s32(int32_t *base, uint32x4_t offset, int32x4_t v)
+{
+    vstrwq_scatter_offset_p_s32(base, offset, v, 0xFFFFu);
+}
+
 /* acc + the sum of the 16 lane products (32-bit wrap) */
 static inline int32_t vmladavaq_s8(int32_t acc, int8x16_t a, int8x16_t b)
 {
