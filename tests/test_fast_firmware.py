@@ -29,7 +29,8 @@ GOLDEN = ("conv_same_s2_odd_relu6", "conv_dilation_valid_3x2", "dw_same_s1_relu"
           "concat_fire_module", "pt_mobilenetv2_style", "dw_mult2_same", "maxpool_conv_relu")
 FAST_FILES = ("conv_2d_fast.h", "depthwise_conv_2d_fast.h", "fully_connected_fast.h", "add_fast.h",
               "max_pool_2d_fast.h", "average_pool_2d_fast.h", "conv_2d_mve.h", "depthwise_conv_2d_mve.h",
-              "fully_connected_mve.h", "add_mve.h")
+              "fully_connected_mve.h", "add_mve.h", "max_pool_2d_mve.h", "average_pool_2d_mve.h")
+MVE_FILES = tuple(f for f in FAST_FILES if f.endswith("_mve.h"))
 
 
 def _tools() -> None:
@@ -124,11 +125,12 @@ def test_golden_model_fast_firmware_bit_exact(board, name):
     _assert_like_tflm(path, board, _random(path, 4, seed), f"(inputs: random_inputs n=4 seed={seed})")
 
 
-@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500"))
+@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500", "mps3-an547"))
 @pytest.mark.parametrize("op", ("MAX_POOL_2D", "AVERAGE_POOL_2D"))
 def test_pools_fast_firmware_bit_exact(board, op, tmp_path):
-    """The pools' 4-channel SIMD paths (SSUB8/SEL maxima, SXTAB16 sums) as the core runs them:
-    fuzz pool models with 7 and 8 channels (groups of 4 and a tail), every clamp."""
+    """The pools' 4-channel SIMD paths (SSUB8/SEL maxima, SXTAB16 sums) and their Helium forms
+    (VMAX.S8, 16-bit sums; mps3-an547) as the core runs them: fuzz pool models with 7 and 8
+    channels (groups of 4 and a tail, a predicated vector), every clamp."""
     _tools()
     from test_fast_kernels import pool_fast_case
     from tflite_builder import build
@@ -147,26 +149,28 @@ def test_pools_fast_firmware_bit_exact(board, op, tmp_path):
     assert done == 3
 
 
-@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500"))
+@pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500", "mps3-an547"))
 @pytest.mark.parametrize("kind", ("conv", "dwconv", "fc", "add"))
 def test_fuzz_cases_fast_firmware_bit_exact(board, kind, tmp_path):
     """Host fuzz cases of each kind (tests/golden/test_fast_kernels.py) as the core runs them,
     until 4 took the fast variant: the assembly inner products with odd group counts, single
     blocks, channel and row tails, which the host tests see only through their C form (the
-    fallbacks met on the way run too)."""
+    fallbacks met on the way run too). On mps3-an547 the count is of Helium variants: their
+    assembly loops, predicated tails and folded offsets."""
     _tools()
     from edgeq.codegen.native.emit import io_specs
     from edgeq.model.reader import read_model
     from test_fast_kernels import _fuzz_model
 
+    want = MVE_FILES if board == "mps3-an547" else FAST_FILES
     fast = 0
-    for i in range(60):
+    for i in range(120):
         path = tmp_path / f"{kind}{i}.tflite"
         path.write_bytes(_fuzz_model(kind, i))
         if any(spec.shape[0] != 1 for spec in io_specs(read_model(path))[0]):
             continue  # the firmware app takes samples of batch 1 (a leading dimension of 1)
         _assert_like_tflm(path, board, _random(path, 4, i), f"(fuzz {kind}{i})", require_fast=False)
-        fast += any(f in _fast_firmware(path, board, False)[1].files for f in FAST_FILES)
+        fast += any(f in _fast_firmware(path, board, False)[1].files for f in want)
         if fast == 4:
             break
     assert fast == 4

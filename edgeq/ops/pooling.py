@@ -59,12 +59,15 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
 def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
     """int8 pools: the fast variants, 4 channels at a time (``max_pool_2d_fast.h``: SSUB8/SEL
     bytewise maxima on a DSP core; ``average_pool_2d_fast.h``, for windows of at most 256
-    taps: sums in int16 lanes). Otherwise ``call`` unchanged."""
+    taps: sums in int16 lanes); on a core with ``mve`` their Helium forms (``*_mve.h``: 16
+    channels a VMAX, 8 channels of 16-bit sums). Otherwise ``call`` unchanged."""
     f = dict(call.fields)
+    kind = "mve" if "mve" in features else "fast"
     if call.function == "edgeq_max_pool_2d_s8":
-        return dataclasses.replace(call, source="max_pool_2d_fast.h", function="edgeq_max_pool_2d_s8_fast")
+        return dataclasses.replace(call, source=f"max_pool_2d_{kind}.h", function=f"edgeq_max_pool_2d_s8_{kind}")
     if call.function == "edgeq_average_pool_2d_s8" and int(f["k_h"]) * int(f["k_w"]) <= 256:
-        return dataclasses.replace(call, source="average_pool_2d_fast.h", function="edgeq_average_pool_2d_s8_fast")
+        return dataclasses.replace(call, source=f"average_pool_2d_{kind}.h",
+                                   function=f"edgeq_average_pool_2d_s8_{kind}")
     return call
 
 

@@ -44,6 +44,9 @@ typedef struct {
 typedef struct {
     uint32_t v[4];
 } uint32x4_t;
+typedef struct {
+    int16_t v[8];
+} int16x8_t;
 typedef uint16_t mve_pred16_t;
 
 static inline uint32x4_t vreinterpretq_u32_s32(int32x4_t a)
@@ -77,6 +80,70 @@ static inline int8x16_t vldrbq_z_s8(const int8_t *p, mve_pred16_t pred)
 }
 
 static inline int8x16_t vldrbq_s8(const int8_t *p) { return vldrbq_z_s8(p, 0xFFFFu); }
+
+static inline mve_pred16_t vctp16q(uint32_t n)
+{
+    return (mve_pred16_t)(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1u);
+}
+
+/* 8 bytes sign-extended into 16-bit lanes; lane i active when predicate bit 2i is set */
+static inline int16x8_t vldrbq_z_s16(const int8_t *p, mve_pred16_t pred)
+{
+    int16x8_t r;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        r.v[i] = (pred >> (2 * i)) & 1u ? p[i] : 0;
+    }
+    return r;
+}
+
+static inline int16x8_t vdupq_n_s16(int16_t a)
+{
+    int16x8_t r;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        r.v[i] = a;
+    }
+    return r;
+}
+
+static inline int16x8_t vaddq_s16(int16x8_t a, int16x8_t b)
+{
+    int16x8_t r;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        r.v[i] = (int16_t)(uint16_t)((uint32_t)(uint16_t)a.v[i] + (uint32_t)(uint16_t)b.v[i]);
+    }
+    return r;
+}
+
+static inline void vst1q_s16(int16_t *p, int16x8_t v)
+{
+    int i;
+    for (i = 0; i < 8; ++i) {
+        p[i] = v.v[i];
+    }
+}
+
+static inline int8x16_t vmaxq_s8(int8x16_t a, int8x16_t b)
+{
+    int8x16_t r;
+    int i;
+    for (i = 0; i < 16; ++i) {
+        r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    }
+    return r;
+}
+
+static inline int8x16_t vminq_s8(int8x16_t a, int8x16_t b)
+{
+    int8x16_t r;
+    int i;
+    for (i = 0; i < 16; ++i) {
+        r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
+    }
+    return r;
+}
 
 static inline int32x4_t vldrbq_z_s32(const int8_t *p, mve_pred16_t pred)
 {

@@ -517,9 +517,11 @@ def test_fuzz_exercises_fast_variants_and_fallbacks():
     assert dw_mult[True] >= 5, dw_mult
 
 
-# ---- pools: the 4-channel fast variants (MAX_POOL_2D always, AVERAGE_POOL_2D up to 256 taps) ----
+# ---- pools: the 4-channel fast variants and the Helium ones (MAX_POOL_2D always, AVERAGE_POOL_2D
+# up to 256 taps) ----
 
 POOL_FAST = {"MAX_POOL_2D": "edgeq_max_pool_2d_s8_fast", "AVERAGE_POOL_2D": "edgeq_average_pool_2d_s8_fast"}
+POOL_MVE = {"MAX_POOL_2D": "edgeq_max_pool_2d_s8_mve", "AVERAGE_POOL_2D": "edgeq_average_pool_2d_s8_mve"}
 POOL_CASES = [(op, i) for op in POOL_FAST for i in range(16)]
 
 
@@ -560,7 +562,7 @@ def test_fuzz_fast_pools_bit_exact(op, i, tmp_path):
     want_fast = op == "MAX_POOL_2D" or taps <= 256
     for f, s in _both(model).items():
         chosen = _chosen(model, f)
-        assert (chosen == POOL_FAST[op]) == want_fast, (op, i, taps, chosen)
+        assert (chosen == (POOL_MVE if "mve" in f else POOL_FAST)[op]) == want_fast, (op, i, taps, chosen)
         ctx = f"{op.lower()}{i} ({x.shape}, {taps} taps), {_label(f)}"
         assert_bit_exact(path, s, seed=i, samples=60, context=ctx)
         _assert_extremes_exact(path, s, ctx)
