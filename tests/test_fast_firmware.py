@@ -150,7 +150,7 @@ def test_pools_fast_firmware_bit_exact(board, op, tmp_path):
 
 
 @pytest.mark.parametrize("board", ("mps2-an386", "mps2-an500", "mps3-an547"))
-@pytest.mark.parametrize("kind", ("conv", "dwconv", "fc", "add"))
+@pytest.mark.parametrize("kind", ("conv", "dwconv", "dwconv_mve", "fc", "add"))
 def test_fuzz_cases_fast_firmware_bit_exact(board, kind, tmp_path):
     """Host fuzz cases of each kind (tests/golden/test_fast_kernels.py) as the core runs them,
     until 4 took the fast variant: the assembly inner products with odd group counts, single

@@ -249,19 +249,24 @@ def _quant_for(rng, n_out: int, per_channel: bool, edge: bool):
     return s_in, zp_in, w_scales, s_out, zp_out
 
 
-def conv_fast_case(rng, depthwise: bool) -> OneOp:
+def conv_fast_case(rng, depthwise: bool, helium: bool = False) -> OneOp:
+    """A conv or depthwise case; ``helium``: a depthwise case inside the Helium variant's
+    shapes (channels a multiple of 4, 4..64 -- one group, several, a partial 16-byte band
+    load --, depth multiplier 1, horizontal dilation 1)."""
     h, w = _dim(rng), _dim(rng)
     kh, kw = _kernel(rng)
     if depthwise and rng.random() < 0.06:  # around MAX_TAPS: 64 taps fast, more the reference
         kh, kw = _pick(rng, [(8, 8), (9, 8), (7, 10), (1, 65), (5, 13)])
     sh, sw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     dh, dw = (int(_pick(rng, [1, 1, 2])) for _ in range(2))
+    if helium:
+        dw = 1
     pad, oh, ow = _geometry(rng, h, w, kh, kw, sh, sw, dh, dw)
-    cin = _channels(rng)
+    cin = int(_pick(rng, [4, 8, 12, 16, 20, 24, 32, 36, 48, 64])) if helium else _channels(rng)
     groups = 1
     mult = 1
     if depthwise:
-        if rng.random() < 0.2:  # the fast variant's tap-list path (portable C on every core)
+        if not helium and rng.random() < 0.2:  # the fast variant's tap-list path (portable C on every core)
             mult = int(rng.integers(2, 4))
         cout = cin * mult
     else:
@@ -359,11 +364,12 @@ def add_fast_case(rng) -> OneOp:
 FUZZ_MAKERS = {
     "conv": lambda r: conv_fast_case(r, False),
     "dwconv": lambda r: conv_fast_case(r, True),
+    "dwconv_mve": lambda r: conv_fast_case(r, True, helium=True),
     "fc": fc_fast_case,
     "add": add_fast_case,
 }
-FUZZ_COUNTS = {"conv": 110, "dwconv": 100, "fc": 80, "add": 60}
-FUZZ_SEED = {"conv": 710_000, "dwconv": 720_000, "fc": 730_000, "add": 740_000}
+FUZZ_COUNTS = {"conv": 110, "dwconv": 100, "dwconv_mve": 30, "fc": 80, "add": 60}
+FUZZ_SEED = {"conv": 710_000, "dwconv": 720_000, "dwconv_mve": 760_000, "fc": 730_000, "add": 740_000}
 FUZZ_CASES = [(k, i) for k, n in FUZZ_COUNTS.items() for i in range(n)]
 
 
@@ -474,7 +480,8 @@ def test_fuzz_exercises_fast_variants_and_fallbacks():
     """The fuzz above mostly runs the fast variants (>= 70% of conv / depthwise / FC cases,
     >= 60% of each kind), depthwise cases with depth multipliers 2-3 among them, and each
     kind also falls back to the reference for some cases, for each of the reasons the
-    generator has (left shift, accumulator bound, grouped conv, too many taps, broadcast)."""
+    generator has (left shift, accumulator bound, grouped conv, too many taps, broadcast);
+    the Helium depthwise slice takes the Helium variant in >= 60% of its cases."""
     stats: dict[str, list[bool]] = {k: [] for k in FUZZ_COUNTS}
     reasons: set[str] = set()
     dw_mult = {True: 0, False: 0}  # depth multiplier > 1: fast / reference
@@ -512,7 +519,11 @@ def test_fuzz_exercises_fast_variants_and_fallbacks():
     assert sum(nn) / len(nn) >= 0.7, share
     for k, v in stats.items():
         assert sum(v) / len(v) >= 0.6, (k, share)
-        assert not all(v), f"no {k} case fell back to the reference kernel: {share}"
+        if k != "dwconv_mve":
+            assert not all(v), f"no {k} case fell back to the reference kernel: {share}"
+    helium = [_chosen(read_model(_fuzz_model("dwconv_mve", i)), ("dsp", "mve")) == MVE["DEPTHWISE_CONV_2D"]
+              for i in range(FUZZ_COUNTS["dwconv_mve"])]
+    assert sum(helium) / len(helium) >= 0.6, helium
     assert {"broadcast", "groups", "taps", "left-shift", "bound"} <= reasons, sorted(reasons)
     assert dw_mult[True] >= 5, dw_mult
 
