@@ -57,6 +57,18 @@ def _check_output_file(path: Optional[Path]) -> None:
         raise EdgeqError(f"{path}: cannot write in {parent}")
 
 
+def _check_output_dir(path: Path) -> None:
+    """Refuse an output folder that cannot be made or written before any work is done: an
+    existing file, a path under a file, a parent that cannot be written."""
+    if path.exists() and not path.is_dir():
+        raise EdgeqError(f"{path} is a file: give a folder to write the outputs into")
+    parent = next((p for p in (path, *path.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise EdgeqError(f"{path}: {parent} is a file, not a directory")
+    if parent is not None and not os.access(parent, os.W_OK):
+        raise EdgeqError(f"{path}: cannot write in {parent}")
+
+
 @contextlib.contextmanager
 def native_stderr_quiet(enabled: bool = True):
     """Send C-level stderr (TensorFlow's absl logging, the converter's prints) to a temp file
@@ -90,6 +102,9 @@ def handles_errors(fn: Callable) -> Callable:
             _fail(str(exc), 2)
         except EdgeqError as exc:
             _fail(str(exc))
+        except OSError as exc:  # a file system error the checks up front did not foresee
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
         except KeyboardInterrupt:
             _fail("interrupted")
 
@@ -206,6 +221,7 @@ def export(
     kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
 ) -> None:
     """Write C sources for MODEL: edgeq-micro (native) or a TFLite Micro application (tflm)."""
+    _check_output_dir(output)
     if runtime == "native":
         from edgeq import targets as boards
         from edgeq.codegen import native
@@ -249,6 +265,7 @@ def run(
 
     if runtime not in ("native", "tflm"):
         _fail(f"--runtime must be native or tflm, not {runtime!r}")
+    _check_output_file(output)
     ir = read_model(model)
     specs_in, specs_out = io_specs(ir)
     inputs = npzio.load_inputs(input_path, specs_in)
@@ -300,6 +317,7 @@ def build(
     """Build the firmware for MODEL on a board: flash and RAM figures, firmware.elf."""
     from edgeq.harness import measure
 
+    _check_output_dir(output)
     with console.status(f"building firmware for {target or part}..."):
         fw = measure.build(model, target, output, runtime=runtime, flash_kb=flash_kb, ram_kb=ram_kb, part=part,
                            kernels=kernels)
