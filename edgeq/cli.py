@@ -286,8 +286,9 @@ def _progress(description: str):
     """A rich progress bar on stderr for long work (samples on a target)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # not on a terminal (a pipe, a log, a test): no bar at all, so an error stays one line
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    console=console, transient=True, disable=not console.is_terminal)
 
 
 def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str, kernels: str) -> None:

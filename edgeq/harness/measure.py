@@ -110,18 +110,31 @@ def random_inputs(specs, n: int = RANDOM_SAMPLES, seed: int = 0) -> list[np.ndar
     return out
 
 
-def load_labels(path: str | Path, n: int) -> np.ndarray | None:
-    """Labels ``y`` (class indices, N) from the .npz, or None when it has none."""
+def load_labels(path: str | Path, n: int, classes: int | None = None) -> np.ndarray | None:
+    """Labels ``y`` (class indices, N) from the .npz, or None when it has none. ``classes``:
+    the first output's size a sample; labels must then be indices below it."""
     data = np.load(path, allow_pickle=False)
     if "y" not in data.files:
         return None
-    y = np.asarray(data["y"])
+    try:
+        y = np.asarray(data["y"])
+    except Exception as exc:
+        raise DataError(f"{path}: 'y' cannot be read ({type(exc).__name__}): save class indices as integers") \
+            from None
     if y.ndim == 2 and y.shape[1] > 1:  # one-hot given: take the class index
         y = y.argmax(axis=1)
     y = y.reshape(-1)
     if y.shape[0] != n:
         raise DataError(f"{path}: y has {y.shape[0]} labels for {n} samples")
-    return y.astype(np.int64)
+    if not (np.issubdtype(y.dtype, np.integer)
+            or np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y))):
+        raise DataError(f"{path}: 'y' must hold integer class indices (got {y.dtype})")
+    y = y.astype(np.int64)
+    if classes is not None and classes >= 2 and y.size and (y.min() < 0 or y.max() >= classes):
+        k = int(np.flatnonzero((y < 0) | (y >= classes))[0])
+        raise DataError(f"{path}: label {int(y[k])} (sample {k}) is not a class index of the model's "
+                        f"{classes} outputs (0..{classes - 1})")
+    return y
 
 
 def accuracy(outputs: np.ndarray, labels: np.ndarray | None) -> float | None:
@@ -227,10 +240,11 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     clock_hz = budget.clock_hz if budget and budget.clock_hz else target.clock_hz
     model_path = Path(model_path)
     ir = read_model(model_path)
-    specs_in, _ = io_specs(ir)
+    specs_in, specs_out = io_specs(ir)
     if data is not None:
         inputs = npzio.load_inputs(data, specs_in)
-        labels = load_labels(data, int(inputs[0].shape[0]))
+        classes = int(np.prod(npzio.sample_shape(specs_out[0].shape), dtype=np.int64)) if specs_out else None
+        labels = load_labels(data, int(inputs[0].shape[0]), classes)
     else:
         inputs, labels = random_inputs(specs_in), None
     n = int(inputs[0].shape[0])

@@ -18,7 +18,7 @@ from edgeq.errors import DataError, InputFileError
 from edgeq.fileio import savez_atomic
 
 
-def _sample_shape(shape: Sequence[int]) -> tuple[int, ...]:
+def sample_shape(shape: Sequence[int]) -> tuple[int, ...]:
     shape = tuple(int(d) for d in shape)
     return shape[1:] if shape and shape[0] == 1 else shape
 
@@ -78,8 +78,12 @@ def load_inputs(path: str | Path, specs) -> list[np.ndarray]:
     for key, spec in zip(keys, specs):
         if key not in data.files:
             raise DataError(f"{path}: missing array '{key}' (inputs go under x, or x0, x1, ... for several)")
-        arr = data[key]
-        want = _sample_shape(spec.shape)
+        try:
+            arr = data[key]
+        except Exception as exc:  # object (pickled) arrays and damaged members
+            raise DataError(f"{path}: '{key}' cannot be read ({type(exc).__name__}): save it as a numeric array") \
+                from None
+        want = sample_shape(spec.shape)
         per = int(np.prod(want, dtype=np.int64))
         if arr.ndim == len(want):
             arr = arr[None]
@@ -88,6 +92,9 @@ def load_inputs(path: str | Path, specs) -> list[np.ndarray]:
         if n is not None and arr.shape[0] != n:
             raise DataError(f"{path}: inputs hold different numbers of samples")
         n = arr.shape[0]
+        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+            bad = int(np.flatnonzero(~np.isfinite(arr.reshape(n, -1)).all(axis=1))[0])
+            raise DataError(f"{path}: '{key}' holds NaN or Inf (first in sample {bad}): give finite inputs")
         if spec.dtype == "FLOAT32":
             arr = arr.astype(np.float32)
         elif np.issubdtype(arr.dtype, np.floating):
