@@ -111,8 +111,18 @@ def handles_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from edgeq import __version__
+
+        stdout.print(f"edgeq {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+          version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print edgeq's version and exit.")) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -392,6 +402,9 @@ def bench(
     if md_path is not None:
         bench_report.write_markdown(result, md_path, plot=plot)
     stdout.print(bench_report.table(result))
+    written = [str(p) for p in (json_path, md_path, plot) if p is not None]
+    if written:
+        stdout.print(f"wrote {', '.join(written)}")
     if result.ops is not None:
         # wide enough for every column even when stdout is not a terminal (80 columns)
         Console(width=max(stdout.width, profile_report.WIDTH[bool(compare)])).print(profile_report.table(result))

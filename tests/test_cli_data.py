@@ -57,8 +57,9 @@ def test_bad_data_is_refused_in_one_line(name, tmp_path):
     make(tmp_path / "d.npz")
     proc = subprocess.run([EDGEQ, *argv, "d.npz"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, (name, proc.stdout, proc.stderr)
-    lines = proc.stderr.strip("\n").splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: d.npz: "), (name, proc.stderr)
+    assert proc.stderr.startswith("error: d.npz: "), (name, proc.stderr)  # no blank line before it
+    lines = proc.stderr.rstrip("\n").splitlines()
+    assert len(lines) == 1, (name, proc.stderr)
     assert all(w in lines[0] for w in words), (name, lines[0])
     assert not (tmp_path / "o.npz").exists()
 

@@ -59,5 +59,5 @@ def test_board_table():
     assert (an547.flash.origin, an547.flash.size, an547.ram.origin, an547.uart_base) == (
         0, 512 * 1024, 0x20000000, 0x59303000)
     assert [b[n].cycle_model for n in ("mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547")] == [
-        "cortex-m3", "cortex-m4", "cortex-m7", None, None]
+        "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]
     assert b["mps2-an505"].defines()["EDGEQ_UART_RX_IRQ"] == "32"

@@ -138,12 +138,24 @@ def unsupported_ops(model: Model) -> list[tuple[int, str, str]]:
     return bad
 
 
+def is_float_model(model: Model) -> bool:
+    """True when no tensor of the main graph is quantized: a float model that
+    ``edgeq quantize`` has not been through."""
+    sg = model.main
+    return bool(sg.operators) and not any(t.quant is not None and t.quant.scale for t in sg.tensors)
+
+
 def check_supported(model: Model) -> None:
     """Raise :class:`UnsupportedOpError` naming every op edgeq-micro cannot run."""
     bad = unsupported_ops(model)
     if not bad:
         return
     label = Path(model.source).name if model.source else "model"
+    if is_float_model(model):
+        raise UnsupportedOpError(
+            f"{label} is a float model (no quantized tensors): quantize it first, e.g. "
+            f"`edgeq quantize MODEL.keras --calib DATA.npz -o MODEL_int8.tflite`, or run it as it is "
+            f"with --runtime tflm")
     items = "; ".join(f"#{i} {name}: {why}" if i >= 0 else f"{name}: {why}" for i, name, why in bad)
     raise UnsupportedOpError(
         f"{label}: edgeq-micro cannot run {len(bad)} op(s): {items}. "

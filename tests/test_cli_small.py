@@ -1,0 +1,50 @@
+"""The smaller CLI items of issue 17, point 9: ``--version``; a float .tflite given to export,
+build or bench says to run ``edgeq quantize`` (in one line); bench says where it wrote its
+reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import EDGEQ, ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "golden"))
+from tflite_builder import OneOp, T, build  # noqa: E402
+
+
+def _cli(*args, cwd):
+    return subprocess.run([EDGEQ, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_version():
+    from edgeq import __version__
+
+    proc = subprocess.run([EDGEQ, "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"edgeq {__version__}"
+
+
+@pytest.mark.parametrize("argv", [["export", "-o", "out"], ["build", "-o", "out", "--target", "mps2-an386"],
+                                  ["bench", "--target", "mps2-an386"]], ids=["export", "build", "bench"])
+def test_float_model_says_quantize_first(argv, tmp_path):
+    w = np.ones((4, 8), np.float32)
+    m = OneOp("FULLY_CONNECTED", [T((1, 8), "FLOAT32"), T((4, 8), "FLOAT32", data=w), T((1, 4), "FLOAT32")],
+              [0, 1, -1], [2], [0], [2], {"act": "NONE"})
+    (tmp_path / "float.tflite").write_bytes(build(m))
+    proc = _cli(argv[0], "float.tflite", *argv[1:], cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: float.tflite is a float model") and "edgeq quantize" in proc.stderr
+    assert len(proc.stderr.rstrip("\n").splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.emulator
+def test_bench_says_where_it_wrote_its_reports(tmp_path):
+    proc = _cli("bench", str(ROOT / "tests" / "models" / "fc_autoencoder.tflite"), "--target", "mps2-an386",
+                "--json", "r.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote r.json, r.md" in proc.stdout
+    assert (tmp_path / "r.json").is_file() and (tmp_path / "r.md").is_file()
