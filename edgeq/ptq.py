@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -74,6 +75,11 @@ def _silence_tf() -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
+def _head(path: Path, n: int) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
 def load_keras_model(path: str | Path) -> Any:
     """Load a ``.keras``/``.h5`` Keras model, or return the path of a SavedModel directory.
 
@@ -89,6 +95,11 @@ def load_keras_model(path: str | Path) -> Any:
         raise InputFileError(f"{path} is already a .tflite model; quantize takes the Keras model (.keras, .h5, SavedModel)")
     if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
         raise InputFileError(f"{path}: unknown model format {path.suffix!r}; give a .keras, .h5 or SavedModel directory")
+    if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
+        raise InputFileError(f"{path}: not a Keras .keras file (a zip archive); save the model with "
+                             f"model.save('{path.name}')")
+    if path.suffix.lower() in (".h5", ".hdf5") and _head(path, 8) != b"\x89HDF\r\n\x1a\n":
+        raise InputFileError(f"{path}: not an HDF5 Keras file; save the model with model.save('{path.name}')")
     _silence_tf()
     import keras
 

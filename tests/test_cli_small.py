@@ -1,6 +1,7 @@
 """The smaller CLI items of issue 17, point 9: ``--version``; a float .tflite given to export,
 build or bench says to run ``edgeq quantize`` (in one line); bench says where it wrote its
-reports."""
+reports, written with the usual file mode; a junk .keras/.h5 is named as such, not "File not
+found"."""
 
 from __future__ import annotations
 
@@ -48,3 +49,28 @@ def test_bench_says_where_it_wrote_its_reports(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "wrote r.json, r.md" in proc.stdout
     assert (tmp_path / "r.json").is_file() and (tmp_path / "r.md").is_file()
+
+
+@pytest.mark.parametrize("name, words", [("junk.keras", "not a Keras .keras file"), ("junk.h5", "not an HDF5 Keras file")])
+def test_junk_keras_file_is_named_as_such(name, words, tmp_path):
+    """Not "File not found" (Keras' own message for a file that is there but no archive)."""
+    (tmp_path / name).write_text("junk")
+    np.savez(tmp_path / "cal.npz", x=np.zeros((4, 8), np.float32))
+    proc = _cli("quantize", name, "--calib", "cal.npz", "-o", "q.tflite", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stderr.startswith(f"error: {name}: {words}"), proc.stderr
+    assert "not found" not in proc.stderr.lower()
+    assert not (tmp_path / "q.tflite").exists()
+
+
+@pytest.mark.emulator
+def test_bench_reports_get_the_usual_file_mode(tmp_path):
+    """Not 0600 (a temp file's mode): what the umask gives any new file."""
+    import os
+
+    proc = _cli("bench", str(ROOT / "tests" / "models" / "fc_autoencoder.tflite"), "--target", "mps2-an386",
+                "--json", "r.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("r.json", "r.md"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
