@@ -135,7 +135,7 @@ def quantize(
     model: Path = typer.Argument(..., help="Keras model: .keras, .h5 or a SavedModel directory."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the int8 .tflite."),
     calib: Path = typer.Option(..., "--calib", help="Representative data: .npz with inputs under `x`."),
-    samples: int = typer.Option(200, "--samples", min=1, help="How many calibration samples (deterministic)."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=1, help="How many calibration samples (a deterministic subset; default 200, or all the file holds when fewer)."),
     mode: str = typer.Option("int8", "--mode", help="int8 (8-bit activations) or int16x8 (16-bit activations, 8-bit weights)."),
     eval_data: Optional[Path] = typer.Option(None, "--eval", help=".npz with `x` and labels `y`: print float vs int8 accuracy."),
     report: Optional[Path] = typer.Option(None, "--report", help="Per-layer error report, .md or .json."),
@@ -150,10 +150,14 @@ def quantize(
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with console.status("converting and calibrating..."), native_stderr_quiet():
         result = ptq.quantize_file(
-            model, output, calib, samples=samples, mode=mode, allow_float=allow_float,
+            model, output, calib, samples=samples or 200, mode=mode, allow_float=allow_float,
             eval_path=eval_data, report_path=report,
         )
     stdout.print(quant_report.summary_table(result))
+    used = result.report.samples
+    if samples is not None and used < samples:
+        console.print(f"note: --samples {samples}, but {calib} holds {used}: calibrated on all {used}",
+                      markup=False, highlight=False)
 
 
 @app.command()

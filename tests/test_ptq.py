@@ -199,3 +199,15 @@ def test_cli_errors_are_one_line_and_write_nothing(case, trained, edgeq_cmd, tmp
     assert "Traceback" not in proc.stderr
     assert not out.exists()
     assert not list(tmp_path.glob(".q.tflite.*")), "temp file left behind"
+
+
+def test_cli_samples_above_the_data_says_so(trained, edgeq_cmd, tmp_path):
+    """--samples above what the calibration file holds: all of it is used, and a note says so
+    (issue 17, point 9: it was capped silently)."""
+    _, path, d, _ = trained
+    out = tmp_path / "q.tflite"
+    proc = subprocess.run([edgeq_cmd, "quantize", str(path), "-o", str(out), "--calib", str(d / "calib.npz"),
+                           "--samples", "1000"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "note: --samples 1000, but" in proc.stderr and "calibrated on all 300" in proc.stderr, proc.stderr
+    assert out.is_file()
