@@ -74,3 +74,22 @@ def test_bench_reports_get_the_usual_file_mode(tmp_path):
     os.umask(mask)
     for name in ("r.json", "r.md"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+
+
+def test_native_export_has_a_readme_and_an_example_that_builds_and_runs(tmp_path):
+    """The native export says what its files are and how to build them, and its example main.c
+    compiles with the sources on the host and runs one inference."""
+    import shutil
+
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.fail("no host C compiler (cc/gcc): install build-essential")
+    proc = _cli("export", str(ROOT / "tests" / "models" / "ds_cnn_kws.tflite"), "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    readme = (out / "README.md").read_text()
+    assert "edgeq_invoke_n" in readme and "int8_t [1, 49, 10, 1]" in readme and "example_main.c" in readme
+    sources = sorted(str(p) for p in out.glob("*.c"))
+    subprocess.run([cc, "-O2", "-I", str(out), *sources, "-o", str(tmp_path / "example")], check=True, timeout=300)
+    run = subprocess.run([str(tmp_path / "example")], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("output 0:") and len(run.stdout.split()) == 2 + 12

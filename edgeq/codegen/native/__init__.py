@@ -15,7 +15,22 @@ def generate(model_path: str | Path, **kw):
 
 
 def export(model_path: str | Path, out_dir: str | Path, **kw):
-    """Write the edgeq-micro sources of a .tflite into ``out_dir``; returns the sources."""
+    """Write the edgeq-micro sources of a .tflite into ``out_dir``, with a README (files,
+    build flags, API, inputs and outputs) and an example ``main.c``; returns the sources
+    (the generated files only)."""
+    import dataclasses
+
+    from edgeq.codegen.native.emit import header_context
+    from edgeq.codegen.templates import render
+
     sources = generate(model_path, **kw)
-    sources.write(out_dir)
+    features = kw.get("features")
+    ctx = {**header_context(sources.model_name, sources.arena_size, sources.inputs, sources.outputs),
+           "weight_bytes": sources.weight_bytes, "section": kw.get("section") or "",
+           "features": sorted(features) if features else [],
+           "kernels": "reference (TFLM's algorithms)" if features is None else
+           f"fast, for a core with {', '.join(sorted(features))}" if features else "fast, portable C"}
+    extra = {"README.md": render("codegen/export_README.md.j2", ctx),
+             "example_main.c": render("codegen/example_main.c.j2", ctx)}
+    dataclasses.replace(sources, files={**sources.files, **extra}).write(out_dir)
     return sources

@@ -27,6 +27,7 @@ from typing import Mapping
 import numpy as np
 
 from edgeq.errors import UnsupportedOpError
+from edgeq.fileio import write_atomic
 from edgeq.model.ir import NUMPY_DTYPES, Model, Subgraph, Tensor
 from edgeq.ops import REGISTRY, native_support
 from edgeq.ops._common import Alias, KernelCall, c_float
@@ -96,9 +97,7 @@ class NativeSources:
         out.mkdir(parents=True, exist_ok=True)
         paths = []
         for name, text in self.files.items():
-            p = out / name
-            p.write_text(text)
-            paths.append(p)
+            paths.append(write_atomic(out / name, text.encode()))  # never a half-written file
         return paths
 
 
