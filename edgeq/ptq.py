@@ -315,6 +315,11 @@ def quantize(
             raise DataError(
                 f"calibration input {i} has shape {tuple(x.shape)}; the model wants (N, {', '.join(map(str, shape))})"
             )
+        if not np.issubdtype(np.asarray(x).dtype, np.floating):
+            lo, hi = (int(np.min(x)), int(np.max(x))) if np.asarray(x).size else (0, 0)
+            raise DataError(
+                f"calibration input {i} is {np.asarray(x).dtype} ({lo}..{hi}): give the float values the Keras "
+                f"model takes (e.g. x / 255.0 if it was trained on that), as float32 -- as qat requires too")
         if not np.all(np.isfinite(np.asarray(x, dtype=np.float32))):
             raise DataError(f"calibration input {i} holds NaN or infinite values")
     chosen = _pick_samples(xs, samples)

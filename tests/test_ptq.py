@@ -211,3 +211,17 @@ def test_cli_samples_above_the_data_says_so(trained, edgeq_cmd, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "note: --samples 1000, but" in proc.stderr and "calibrated on all 300" in proc.stderr, proc.stderr
     assert out.is_file()
+
+
+def test_integer_calibration_data_is_refused(trained, edgeq_cmd, tmp_path):
+    """uint8 images (0..255) for a model trained on floats were taken as floats 0..255 without
+    a word (issue 17, point 8); now refused in one line, as qat refuses them."""
+    _, path, d, (xtr, _, _, _) = trained
+    np.savez(tmp_path / "u8.npz", x=np.clip(xtr[:50] * 255, 0, 255).astype(np.uint8))
+    out = tmp_path / "q.tflite"
+    proc = subprocess.run([edgeq_cmd, "quantize", str(path), "-o", str(out), "--calib", str(tmp_path / "u8.npz")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "uint8" in lines[0] and "float" in lines[0], proc.stderr
+    assert not out.exists()
