@@ -178,6 +178,7 @@ def _no_core_dumps() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back in the parent while it starts QEMU
 
 
 @contextlib.contextmanager
@@ -186,10 +187,19 @@ def _qemu(cmd: list[str], cwd: Path) -> Iterator[subprocess.Popen]:
     # own session: Ctrl-C in the terminal reaches edgeq (which kills QEMU in finally), and
     # killpg reaches anything QEMU spawned
     # stderr to a file, not a pipe: a chatty QEMU never blocks on a full pipe
-    with open(cwd / "qemu.err", "wb") as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=err, start_new_session=True, preexec_fn=_no_core_dumps)
+    # Ctrl-C (SIGINT) is held back while QEMU starts: one arriving inside Popen (QEMU already
+    # running, its Popen not yet returned) would leave no handle to stop it with, an orphan
+    # QEMU spinning at full speed; held, it arrives below, where the finally stops QEMU
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
+        with open(cwd / "qemu.err", "wb") as err:
+            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=err, start_new_session=True, preexec_fn=_no_core_dumps)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         yield proc
     finally:
         _kill(proc)
