@@ -283,27 +283,10 @@ EDGEQ_MVE_DOT void edgeq_mve_gemm_x2(const edgeq_mve_gemm_t *g, const int8_t *c0
         const int32_t q = r >> 2;
         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
         const int8_t *x = c0, *y = c1;
-        int32_t k;
-        for (k = g->chunks; k > 0; --k) {
-            const int8x16_t xv = vldrbq_s8(x), yv = vldrbq_s8(y);
-            int8x16_t wv = vldrbq_s8(w);
-            a0 = vmladavaq_s8(a0, wv, xv);
-            b0 = vmladavaq_s8(b0, wv, yv);
-            wv = vldrbq_s8(w + 16);
-            a1 = vmladavaq_s8(a1, wv, xv);
-            b1 = vmladavaq_s8(b1, wv, yv);
-            wv = vldrbq_s8(w + 32);
-            a2 = vmladavaq_s8(a2, wv, xv);
-            b2 = vmladavaq_s8(b2, wv, yv);
-            wv = vldrbq_s8(w + 48);
-            a3 = vmladavaq_s8(a3, wv, xv);
-            b3 = vmladavaq_s8(b3, wv, yv);
-            x += 16;
-            y += 16;
-            w += 64;
-        }
-        if (g->tail) {
-            const mve_pred16_t p = vctp8q((uint32_t)g->tail);
+        int32_t left;
+        /* whole chunks, then the partial one under its tail predicate */
+        for (left = 16 * g->chunks + g->tail; left > 0; left -= 16, x += 16, y += 16, w += 64) {
+            const mve_pred16_t p = vctp8q((uint32_t)left);
             const int8x16_t xv = vldrbq_z_s8(x, p), yv = vldrbq_z_s8(y, p);
             int8x16_t wv = vldrbq_s8(w);
             a0 = vmladavaq_s8(a0, wv, xv);
@@ -317,7 +300,6 @@ EDGEQ_MVE_DOT void edgeq_mve_gemm_x2(const edgeq_mve_gemm_t *g, const int8_t *c0
             wv = vldrbq_s8(w + 48);
             a3 = vmladavaq_s8(a3, wv, xv);
             b3 = vmladavaq_s8(b3, wv, yv);
-            w += 64;
         }
         {
             const int32x4_t bias = vldrwq_s32(g->bias + 4 * q), m = vldrwq_s32(g->mult + 4 * q);
@@ -341,23 +323,13 @@ EDGEQ_MVE_DOT void edgeq_mve_gemm_x1(const edgeq_mve_gemm_t *g, const int8_t *c,
         const int32_t q = r >> 2;
         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         const int8_t *x = c;
-        int32_t k;
-        for (k = g->chunks; k > 0; --k) {
-            const int8x16_t xv = vldrbq_s8(x);
+        int32_t left;
+        for (left = 16 * g->chunks + g->tail; left > 0; left -= 16, x += 16, w += 64) {
+            const int8x16_t xv = vldrbq_z_s8(x, vctp8q((uint32_t)left));
             a0 = vmladavaq_s8(a0, vldrbq_s8(w), xv);
             a1 = vmladavaq_s8(a1, vldrbq_s8(w + 16), xv);
             a2 = vmladavaq_s8(a2, vldrbq_s8(w + 32), xv);
             a3 = vmladavaq_s8(a3, vldrbq_s8(w + 48), xv);
-            x += 16;
-            w += 64;
-        }
-        if (g->tail) {
-            const int8x16_t xv = vldrbq_z_s8(x, vctp8q((uint32_t)g->tail));
-            a0 = vmladavaq_s8(a0, vldrbq_s8(w), xv);
-            a1 = vmladavaq_s8(a1, vldrbq_s8(w + 16), xv);
-            a2 = vmladavaq_s8(a2, vldrbq_s8(w + 32), xv);
-            a3 = vmladavaq_s8(a3, vldrbq_s8(w + 48), xv);
-            w += 64;
         }
         {
             const int32x4_t v = edgeq_mve_requant(vaddq_s32(edgeq_v4(a0, a1, a2, a3), vldrwq_s32(g->bias + 4 * q)),
