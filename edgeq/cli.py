@@ -154,6 +154,8 @@ def quantize(
             eval_path=eval_data, report_path=report,
         )
     stdout.print(quant_report.summary_table(result))
+    for note in result.report.notes:
+        console.print(note if note.startswith(("warning:", "note:")) else f"note: {note}", markup=False, highlight=False)
     used = result.report.samples
     if samples is not None and used < samples:
         console.print(f"note: --samples {samples}, but {calib} holds {used}: calibrated on all {used}",
@@ -292,8 +294,19 @@ def run(
             _, outs = hostrun.run_native(model, inputs, kernels=kernels)
         else:
             outs = hostrun.run_tflm_isolated(model, specs_in, specs_out, inputs)
-    npzio.save_outputs(output, outs)
-    stdout.print(f"wrote {output}: {outs[0].shape[0] if outs else 0} samples, outputs {[list(o.shape) for o in outs]}")
+    _save_run_outputs(model, output, outs, f"{outs[0].shape[0] if outs else 0} samples")
+
+
+def _save_run_outputs(model: Path, output: Path, outs, what: str) -> None:
+    """The outputs in the model's order (Keras' order for models edgeq quantized) with the
+    names its signature gives them."""
+    from edgeq.harness import npzio
+    from edgeq.model.signature import io_names
+
+    names = io_names(model.read_bytes())[1]
+    npzio.save_outputs(output, outs, names)
+    listed = ", ".join(f"{n} {list(o.shape)}" if n else str(list(o.shape)) for n, o in zip(names, outs))
+    stdout.print(f"wrote {output}: {what}, outputs {listed}", markup=False, highlight=False)
 
 
 def _progress(description: str):
@@ -306,15 +319,14 @@ def _progress(description: str):
 
 
 def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str, kernels: str) -> None:
-    from edgeq.harness import measure, npzio
+    from edgeq.harness import measure
 
     n = int(inputs[0].shape[0]) if inputs else 0
     with _progress("running") as bar:
         task = bar.add_task(f"running on {target} (QEMU)", total=n)
         outs = measure.run_on_board(model, target, inputs, runtime=runtime, kernels=kernels,
                                     progress=lambda d, t: bar.update(task, completed=d))
-    npzio.save_outputs(output, outs)
-    stdout.print(f"wrote {output}: {n} samples on {target}, outputs {[list(o.shape) for o in outs]}")
+    _save_run_outputs(model, output, outs, f"{n} samples on {target}")
 
 
 @app.command()
@@ -352,7 +364,8 @@ def bench(
     part: Optional[str] = typer.Option(None, "--part", help=PART_HELP),
     flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Hold the build to this much flash, KiB."),
     ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="Hold the build to this much RAM, KiB."),
-    data: Optional[Path] = typer.Option(None, "--data", help=".npz with x (and labels y); default: a few random inputs."),
+    data: Optional[Path] = typer.Option(None, "--data", help=".npz with x (or x0, x1, ...) and labels y (or y0, y1, ... one per output): class indices, or float targets for other outputs; default: a few random inputs."),
+    float_model: Optional[Path] = typer.Option(None, "--float-model", help="The float Keras model: outputs without labels are scored against its outputs (MSE, SNR, cosine); needs --data with float inputs."),
     port: Optional[str] = typer.Option(None, "--port", help="Run on a real board on this serial port (the device protocol) instead of QEMU."),
     baud: Optional[int] = typer.Option(None, "--baud", min=1, help="Serial baud rate (default 115200)."),
     probe: Optional[str] = typer.Option(None, "--probe", help="Flash (and reset) through pyOCD with this debug probe id."),
@@ -396,7 +409,7 @@ def bench(
             _fail("--probe/--pyocd-target/--flash-cmd need --port (the board's serial port)")
         result = measure.bench(model, target, runtime=runtime, data=data, progress=progress,
                                part=part, flash_kb=flash_kb, ram_kb=ram_kb, device=device,
-                               profile=profile, compare_with=compare, kernels=kernels)
+                               profile=profile, compare_with=compare, kernels=kernels, float_model=float_model)
     if plot is not None:
         profile_report.write_plot(result, plot)
     if json_path is not None:

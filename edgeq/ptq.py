@@ -15,16 +15,18 @@ import tempfile
 import time
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from edgeq import convert_worker, rewrite
 from edgeq.errors import DataError, EdgeqError, InputFileError, NotFullyIntegerError
 from edgeq.model.ir import Model
 from edgeq.fileio import write_atomic
 from edgeq.harness.npzio import read_npz
+from edgeq.model import signature
 from edgeq.model.reader import read_model
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class QuantizeReport:
     op_counts: tuple[tuple[str, int], ...]  # (op name, count) in the quantized model
     input_quant: tuple[float, int]  # (scale, zero point) of input 0
     output_quant: tuple[float, int]
+    notes: tuple[str, ...] = ()  # layers rewritten for conversion, runtime warnings
 
     @property
     def fully_integer(self) -> bool:
@@ -156,9 +159,47 @@ def _saved_model_dir(model: Any, shapes: list[tuple[int, ...]], workdir: Path) -
 
         tf.saved_model.save(loaded, str(out), signatures={"serving_default": serve})
         return out
-    specs = [tf.TensorSpec([1, *s], tf.float32) for s in shapes]
-    model.export(str(out), format="tf_saved_model", input_signature=specs, verbose=False)
+    import keras
+
+    in_names, out_names = keras_io_names(model)
+    specs = [tf.TensorSpec([1, *s], tf.float32, name=n) for n, s in zip(in_names, shapes)]
+    multi_in = len(specs) > 1
+
+    def serve(*xs):
+        out = model(list(xs) if multi_in else xs[0], training=False)
+        outs = list(out.values()) if isinstance(out, dict) else list(out) if isinstance(out, (list, tuple)) else [out]
+        return dict(zip(out_names, outs))
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(name="serving_default", fn=serve, input_signature=specs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        archive.write_out(str(out), verbose=False)
     return out
+
+
+def _identifier(name: str, used: set[str], fallback: str) -> str:
+    ident = "".join(c if c.isalnum() or c == "_" else "_" for c in name.split(":")[0]).strip("_") or fallback
+    if ident[0].isdigit():
+        ident = f"{fallback}_{ident}"
+    while ident in used:
+        ident += "_"
+    used.add(ident)
+    return ident
+
+
+def keras_io_names(model: Any) -> tuple[list[str], list[str]]:
+    """The model's input and output names, in Keras' order, as signature keys: the Keras input
+    names and output layer names, made identifiers and unique."""
+    used: set[str] = set()
+    ins = [_identifier(getattr(t, "name", "") or "", used, f"input_{i}") for i, t in enumerate(model.inputs)]
+    used = set()
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) != len(model.outputs):
+        names = [getattr(t, "name", "") or "" for t in model.outputs]
+    outs = [_identifier(n, used, f"output_{i}") for i, n in enumerate(names)]
+    return ins, outs
 
 
 def make_converter(
@@ -231,6 +272,42 @@ def find_float_ops(model: Model, mode: str = "int8") -> list[FloatOp]:
     return found or boundary
 
 
+# TF 2.21's quantizer leaves, in about one conversion in three, a SPLIT one of whose outputs
+# nothing reads in float (an unrolled GRU's first time step, where the zero initial state made
+# a gate dead): which pass runs first differs from process to process. Each attempt is a fresh
+# converter process; five leave it float with probability ~0.4 %.
+_CONVERT_ATTEMPTS = 5
+
+
+def _dead_split_left_float(model: Model, mode: str) -> bool:
+    sg = model.main
+    read = {i for op in sg.operators for i in op.inputs}
+    return any(
+        f.name in ("SPLIT", "SPLIT_V") and any(o not in read for o in sg.operators[f.index].outputs)
+        for f in find_float_ops(model, mode) if f.index >= 0
+    )
+
+
+def runtime_warnings(model: Model) -> tuple[str, ...]:
+    """Warnings for ops a microcontroller runtime will refuse: neither runtime (the model cannot
+    run anywhere edgeq builds for), or only TFLM (use ``--runtime tflm``)."""
+    from edgeq.model.support import unsupported_ops
+
+    native = {(u.subgraph, u.index): u for u in unsupported_ops(model, "native")}
+    tflm = {(u.subgraph, u.index): u for u in unsupported_ops(model, "tflm")}
+    both = [native[k] for k in native if k in tflm]
+    notes = []
+    if both:
+        listed = "; ".join(f"op {u.index} {u.name} ({tflm[(u.subgraph, u.index)].reason})" for u in both[:5])
+        notes.append(f"warning: neither edgeq-micro nor TFLM runs {listed}: replace the layer that makes it "
+                     f"(edgeq inspect lists the ops)")
+    only_tflm = sorted({u.name for k, u in native.items() if k not in tflm})
+    if only_tflm:
+        notes.append(f"note: edgeq-micro does not run {', '.join(only_tflm)}; export, run and bench this model "
+                     f"with --runtime tflm")
+    return tuple(notes)
+
+
 @dataclass(frozen=True)
 class Conversion:
     """A converter's output and the checks made on it (shared by PTQ and QAT export)."""
@@ -243,10 +320,8 @@ class Conversion:
 
 
 def convert_checked(converter: Any, *, mode: str, allow_float: bool, label: str, advice: str) -> Conversion:
-    """Run ``converter`` and check the result is fully integer for ``mode``.
-
-    A converter failure or (unless ``allow_float``) a float op raises one line:
-    ``"{label} is not fully integer: <ops> ({advice})"``."""
+    """Run ``converter`` in this process (tf_keras QAT models) and check the result with
+    :func:`check_conversion`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -254,6 +329,12 @@ def convert_checked(converter: Any, *, mode: str, allow_float: bool, label: str,
         except Exception as exc:
             msg = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise EdgeqError(f"the TFLite converter failed: {msg}") from None
+    return check_conversion(flatbuffer, mode=mode, allow_float=allow_float, label=label, advice=advice)
+
+
+def check_conversion(flatbuffer: bytes, *, mode: str, allow_float: bool, label: str, advice: str) -> Conversion:
+    """Check a converted model is fully integer for ``mode``: unless ``allow_float``, a float op
+    raises one line ``"{label} is not fully integer: <ops> ({advice})"``."""
     ir = read_model(flatbuffer)
     float_ops = find_float_ops(ir, mode)
     if float_ops and not allow_float:
@@ -300,6 +381,8 @@ def quantize(
         raise EdgeqError("samples must be at least 1")
     if isinstance(model, (str, Path)):
         model = load_keras_model(model)
+    _silence_tf()
+    model, notes = rewrite.for_conversion(model)
     if isinstance(calib, (str, Path)):
         xs, _ = read_npz(calib)
     elif isinstance(calib, np.ndarray):
@@ -326,13 +409,22 @@ def quantize(
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="edgeq-ptq-") as tmp:
-        converter = make_converter(model, chosen, mode, Path(tmp))
-        conv = convert_checked(
-            converter, mode=mode, allow_float=allow_float, label="the converted model",
+        saved = _saved_model_dir(model, [tuple(x.shape[1:]) for x in chosen], Path(tmp))
+        for attempt in range(_CONVERT_ATTEMPTS):
+            flatbuffer = convert_worker.convert(saved, mode, Path(tmp), chosen, input_names=(
+                None if isinstance(model, Path) else keras_io_names(model)[0]))
+            if not isinstance(model, Path):
+                flatbuffer = signature.reorder_io(flatbuffer, *keras_io_names(model))
+            if not _dead_split_left_float(read_model(flatbuffer), mode):
+                break
+            log.info("attempt %d left a SPLIT with an unused output in float; converting again", attempt + 1)
+        conv = check_conversion(
+            flatbuffer, mode=mode, allow_float=allow_float, label="the converted model",
             advice="nothing written; pass --allow-float to keep it anyway",
         )
     seconds = time.perf_counter() - start
     flatbuffer = conv.flatbuffer
+    notes += runtime_warnings(read_model(flatbuffer))
     report = QuantizeReport(
         mode=mode,
         samples=chosen[0].shape[0],
@@ -342,6 +434,7 @@ def quantize(
         op_counts=conv.op_counts,
         input_quant=conv.input_quant,
         output_quant=conv.output_quant,
+        notes=notes,
     )
     log.info("quantized (%s) in %.1f s: %d bytes", mode, seconds, len(flatbuffer))
     return flatbuffer, report
@@ -349,30 +442,33 @@ def quantize(
 
 def float_tflite(model: Any, shapes: list[tuple[int, ...]]) -> bytes:
     """The same model converted without quantization (the float baseline for sizes)."""
-    import tensorflow as tf
-
     with tempfile.TemporaryDirectory(prefix="edgeq-float-") as tmp:
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(_saved_model_dir(model, shapes, Path(tmp))))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return converter.convert()
+        return convert_worker.convert(_saved_model_dir(model, shapes, Path(tmp)), "float", Path(tmp))
 
 
-def predict_float(model: Any, xs: Sequence[np.ndarray], batch_size: int = 256) -> np.ndarray:
-    """Float model outputs (output 0) for all samples."""
+def predict_float_all(model: Any, xs: Sequence[np.ndarray], batch_size: int = 256) -> list[np.ndarray]:
+    """Every float model output for all samples, in Keras' order (a SavedModel: by key)."""
     xs = [np.asarray(x, dtype=np.float32) for x in xs]
     if isinstance(model, Path):
         import tensorflow as tf
 
         sig = tf.saved_model.load(str(model)).signatures["serving_default"]
         names = sorted(sig.structured_input_signature[1])
-        outs = []
+        outs: dict[str, list] = {}
         for s in range(0, xs[0].shape[0], batch_size):
             res = sig(**{n: tf.constant(x[s : s + batch_size]) for n, x in zip(names, xs)})
-            outs.append(np.asarray(res[sorted(res)[0]]))
-        return np.concatenate(outs)
+            for k in sorted(res):
+                outs.setdefault(k, []).append(np.asarray(res[k]))
+        return [np.concatenate(v) for v in outs.values()]
     out = model.predict(xs if len(xs) > 1 else xs[0], batch_size=batch_size, verbose=0)
-    return np.asarray(out[0] if isinstance(out, (list, tuple)) else out)
+    if isinstance(out, dict):
+        return [np.asarray(v) for v in out.values()]
+    return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else [np.asarray(out)]
+
+
+def predict_float(model: Any, xs: Sequence[np.ndarray], batch_size: int = 256) -> np.ndarray:
+    """Float model outputs (output 0) for all samples."""
+    return predict_float_all(model, xs, batch_size)[0]
 
 
 @dataclass(frozen=True)
@@ -415,16 +511,23 @@ def quantize_file(
         if not p.parent.exists():
             raise InputFileError(f"{p.parent}: output directory does not exist")
     xs, _ = read_npz(calib_path)
-    ev_xs, ev_y = read_npz(eval_path, labels=True) if eval_path is not None else (None, None)
-    model = load_keras_model(model_path)
+    ev_xs = read_npz(eval_path)[0] if eval_path is not None else None
+    model, notes = rewrite.for_conversion(load_keras_model(model_path))
 
     flatbuffer, report = quantize(model, xs, mode=mode, samples=samples, allow_float=allow_float)
+    report = replace(report, notes=notes + report.notes)
 
     evaluation = None
     if ev_xs is not None:
+        from edgeq.harness import metrics
+        from edgeq.model.signature import io_names
+
+        ir = read_model(flatbuffer)
+        sizes = [metrics.sample_size(ir.main.tensors[i].shape) for i in ir.main.outputs]
+        targets = metrics.load_targets(eval_path, int(ev_xs[0].shape[0]), sizes, io_names(flatbuffer)[1])
         shapes = [tuple(x.shape[1:]) for x in xs]
         evaluation = quant_debug.evaluate(
-            model, flatbuffer, ev_xs, ev_y, float_bytes=len(float_tflite(model, shapes))
+            model, flatbuffer, ev_xs, targets, float_bytes=len(float_tflite(model, shapes))
         )
     layers: list = []
     if report_path is not None:

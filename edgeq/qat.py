@@ -777,9 +777,8 @@ class QatExportReport:
 def convert(qat_model: Any, *, allow_float: bool = False) -> tuple[bytes, QatExportReport]:
     """The int8 flatbuffer of a QAT model (no calibration: scales are the trained ranges)."""
     _silence_tf()
-    import tensorflow as tf
-
-    from edgeq import ptq
+    from edgeq import convert_worker, ptq
+    from edgeq.model import signature
 
     if _is_tf_keras(qat_model):
         return _convert_tfkeras(qat_model, allow_float)
@@ -795,12 +794,10 @@ def convert(qat_model: Any, *, allow_float: bool = False) -> tuple[bytes, QatExp
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="edgeq-qat-") as tmp:
         saved = ptq._saved_model_dir(qat_model, shapes, Path(tmp))
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-        conv = ptq.convert_checked(converter, mode="int8", allow_float=allow_float,
-                                   label="the converted QAT model", advice="nothing written")
+        flatbuffer = signature.reorder_io(convert_worker.convert(saved, "qat", Path(tmp)),
+                                          *ptq.keras_io_names(qat_model))
+        conv = ptq.check_conversion(flatbuffer, mode="int8", allow_float=allow_float,
+                                    label="the converted QAT model", advice="nothing written")
     seconds = time.perf_counter() - start
     report = QatExportReport(
         path=None, int8_bytes=len(conv.flatbuffer), seconds=seconds, float_ops=conv.float_ops,

@@ -45,12 +45,17 @@ class LayerError:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """Float vs int8 on evaluation data. The accuracy fields are those of the first
+    classification output (None when the model has none); ``outputs``: one
+    ``(float Score, int8 Score)`` pair an output, in Keras' order (``edgeq.harness.metrics``)."""
+
     samples: int
-    float_accuracy: float
-    int8_accuracy: float
-    top1_agreement: float
+    float_accuracy: float | None
+    int8_accuracy: float | None
+    top1_agreement: float | None
     float_bytes: int
     int8_bytes: int
+    outputs: tuple = ()
 
 
 def layer_errors(converter: Any, calib: Sequence[np.ndarray]) -> list[LayerError]:
@@ -107,32 +112,58 @@ def evaluate(
     model: Any,
     tflite: bytes,
     xs: Sequence[np.ndarray],
-    y: np.ndarray,
+    y: np.ndarray | Sequence[Any] | None,
     *,
     float_bytes: int,
 ) -> Evaluation:
-    """Float accuracy (Keras / SavedModel) vs int8 accuracy on the TFLM interpreter."""
-    from edgeq.harness.oracle import TflmReference
-    from edgeq.ptq import predict_float
+    """Float (Keras / SavedModel) vs int8 (the TFLM interpreter) on evaluation data.
 
-    if xs[0].shape[0] != y.shape[0]:
-        raise DataError(f"evaluation data has {xs[0].shape[0]} inputs but {y.shape[0]} labels")
-    float_out = predict_float(model, xs)
-    if float_out.ndim != 2:
-        raise DataError(f"accuracy needs a classifier output of shape (N, classes); the model gives {float_out.shape}")
-    int8_out = TflmReference(tflite).run(*[np.asarray(x, dtype=np.float32) for x in xs])[0]
-    int8_out = int8_out.reshape(int8_out.shape[0], -1)
-    if int(y.max()) >= float_out.shape[1] or int(y.min()) < 0:
-        raise DataError(f"labels must be class indices in 0..{float_out.shape[1] - 1}")
-    f_pred = float_out.argmax(axis=1)
-    q_pred = int8_out.argmax(axis=1)  # scale > 0: argmax of raw int8 = argmax of real values
+    ``y``: class indices for a single output, or one :class:`edgeq.harness.metrics.Target` an
+    output (``metrics.load_targets``); outputs without labels are scored against the float
+    model's outputs."""
+    from edgeq.harness import metrics
+    from edgeq.harness.oracle import TflmReference
+    from edgeq.model.signature import io_names
+    from edgeq.ptq import predict_float_all
+
+    n = xs[0].shape[0]
+    floats = [np.asarray(o, np.float64).reshape(n, -1) for o in predict_float_all(model, xs)]
+    ref = TflmReference(tflite)
+    raw = ref.run(*[np.asarray(x, dtype=np.float32) for x in xs])
+    if len(raw) != len(floats):
+        raise DataError(f"the float model has {len(floats)} outputs, the int8 model {len(raw)}")
+    if y is None:
+        targets = [metrics.Target() for _ in floats]
+    elif isinstance(y, np.ndarray):
+        if y.shape[0] != n:
+            raise DataError(f"evaluation data has {n} inputs but {y.shape[0]} labels")
+        if floats[0].shape[1] < 2:
+            raise DataError(f"accuracy needs a classifier output of shape (N, classes); the model gives "
+                            f"{floats[0].shape}: give float targets, or no labels to compare with the float model")
+        if int(y.max()) >= floats[0].shape[1] or int(y.min()) < 0:
+            raise DataError(f"labels must be class indices in 0..{floats[0].shape[1] - 1}")
+        targets = [metrics.Target(classes=y)] + [metrics.Target() for _ in floats[1:]]
+    else:
+        targets = list(y)
+    names = [nm or f"output {i}" for i, nm in enumerate(io_names(tflite)[1])]
+    pairs = []
+    agreement = None
+    for i, (f, t) in enumerate(zip(floats, targets)):
+        q = metrics.dequantize(raw[i], *ref.output_quant(i)).reshape(n, -1)
+        fs = metrics.score(i, names[i], f, t)
+        qs = metrics.score(i, names[i], q, t, reference=f)
+        pairs.append((fs, qs))
+        if agreement is None and t.classes is not None:
+            agreement = float(np.mean(f.argmax(axis=1) == q.argmax(axis=1)))
+    first = next((p for p in pairs if p[0].accuracy is not None), None)
     return Evaluation(
-        samples=int(y.shape[0]),
-        float_accuracy=float(np.mean(f_pred == y)),
-        int8_accuracy=float(np.mean(q_pred == y)),
-        top1_agreement=float(np.mean(f_pred == q_pred)),
+        samples=int(n),
+        float_accuracy=first[0].accuracy if first else None,
+        int8_accuracy=first[1].accuracy if first else None,
+        top1_agreement=agreement,
         float_bytes=float_bytes,
         int8_bytes=len(tflite),
+        outputs=tuple(pairs),
     )
 
 

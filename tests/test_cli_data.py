@@ -67,8 +67,8 @@ def test_bad_data_is_refused_in_one_line(name, tmp_path):
 def test_valid_labels_and_float_integral_labels_are_accepted(tmp_path):
     """Class indices stored as floats (3.0) are taken as indices; an index at the top of the
     range is fine."""
-    from edgeq.harness.measure import load_labels
+    from edgeq.harness.metrics import load_targets
 
     path = tmp_path / "l.npz"
     np.savez(path, x=np.zeros((3, 490), np.int8), y=np.array([0.0, 3.0, 11.0]))
-    assert load_labels(path, 3, 12).tolist() == [0, 3, 11]
+    assert load_targets(path, 3, [12])[0].classes.tolist() == [0, 3, 11]

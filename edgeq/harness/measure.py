@@ -7,7 +7,10 @@ Figures and where they come from:
 * instructions per inference: the mean over the samples of the exact count between the
   firmware's markers (QEMU plugin), or the icount timer's figure at its resolution;
 * accuracy: argmax of the target's outputs against the labels ``y``; host_accuracy: the
-  same for the TFLM interpreter's outputs on the host;
+  same for the TFLM interpreter's outputs on the host (the first classification output);
+* outputs: every output's figures (``edgeq.harness.metrics``), in the model's order with its
+  name: accuracy per classification output (labels ``y``, or ``y0, y1, ...``), an error figure
+  (MSE, SNR dB, cosine) against float targets or, with ``float_model``, the float model;
 * bit_exact_vs_tflm / mismatched_outputs: every output tensor of every sample compared
   byte for byte (tolerance 0) with TFLM; mismatched_outputs counts (sample, output) pairs
   that differ.
@@ -85,6 +88,8 @@ class BenchResult:
     ops: list | None = None
     profile: dict | None = None
     tflm_profile: dict | None = None
+    # per output (metrics.Score.as_json() of the target's outputs, plus ``host``: TFLM's)
+    outputs: list = field(default_factory=list)
 
     def as_json(self) -> dict:
         d = asdict(self)
@@ -108,43 +113,6 @@ def random_inputs(specs, n: int = RANDOM_SAMPLES, seed: int = 0) -> list[np.ndar
         else:
             out.append(rng.standard_normal(shape).astype(dt))
     return out
-
-
-def load_labels(path: str | Path, n: int, classes: int | None = None) -> np.ndarray | None:
-    """Labels ``y`` (class indices, N) from the .npz, or None when it has none. ``classes``:
-    the first output's size a sample; labels must then be indices below it."""
-    data = np.load(path, allow_pickle=False)
-    if "y" not in data.files:
-        return None
-    try:
-        y = np.asarray(data["y"])
-    except Exception as exc:
-        raise DataError(f"{path}: 'y' cannot be read ({type(exc).__name__}): save class indices as integers") \
-            from None
-    if y.ndim == 2 and y.shape[1] > 1:  # one-hot given: take the class index
-        y = y.argmax(axis=1)
-    y = y.reshape(-1)
-    if y.shape[0] != n:
-        raise DataError(f"{path}: y has {y.shape[0]} labels for {n} samples")
-    if not (np.issubdtype(y.dtype, np.integer)
-            or np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y))):
-        raise DataError(f"{path}: 'y' must hold integer class indices (got {y.dtype})")
-    y = y.astype(np.int64)
-    if classes is not None and classes >= 2 and y.size and (y.min() < 0 or y.max() >= classes):
-        k = int(np.flatnonzero((y < 0) | (y >= classes))[0])
-        raise DataError(f"{path}: label {int(y[k])} (sample {k}) is not a class index of the model's "
-                        f"{classes} outputs (0..{classes - 1})")
-    return y
-
-
-def accuracy(outputs: np.ndarray, labels: np.ndarray | None) -> float | None:
-    """Top-1 accuracy of the first output's argmax, None without labels."""
-    if labels is None:
-        return None
-    flat = outputs.reshape(outputs.shape[0], -1)
-    if flat.shape[1] < 2:
-        return None  # not a classifier: a single value has no argmax
-    return float(np.mean(flat.argmax(axis=1) == labels))
 
 
 def compare(target_outs: Sequence[np.ndarray], ref_outs: Sequence[np.ndarray]) -> tuple[int, str | None]:
@@ -194,7 +162,8 @@ def firmware_sources(model_path: str | Path, runtime: str, target, *, kernels: s
 def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "native", data: str | Path | None = None,
           progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None,
           part: str | None = None, flash_kb: int | None = None, ram_kb: int | None = None,
-          device=None, profile: bool = False, compare_with: str | None = None, kernels: str = "fast") -> BenchResult:
+          device=None, profile: bool = False, compare_with: str | None = None, kernels: str = "fast",
+          float_model: str | Path | None = None) -> BenchResult:
     """Build MODEL for the board, run every sample under its emulator, compare with TFLM.
 
     ``device`` (:class:`edgeq.harness.runners.serial.SerialDevice`): run on a real board
@@ -208,7 +177,9 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     ``profile``: also build and run the profile build on the first sample
     (:mod:`edgeq.harness.profile`): ``ops`` and ``profile`` in the result. ``compare_with="tflm"``
     (with ``profile``; needs EDGEQ_TFLM_DIR, kernels from EDGEQ_TFLM_KERNELS): the TFLM app's
-    profile on the same input, per op beside edgeq-micro's."""
+    profile on the same input, per op beside edgeq-micro's.
+
+    ``float_model`` (a Keras model): outputs without labels are scored against its outputs."""
     from edgeq import targets
     from edgeq.codegen.native.emit import io_specs
     from edgeq.harness import npzio
@@ -241,15 +212,20 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     model_path = Path(model_path)
     ir = read_model(model_path)
     specs_in, specs_out = io_specs(ir)
+    from edgeq.harness import metrics
+    from edgeq.model.signature import io_names
+
+    out_names = [n or f"output {i}" for i, n in enumerate(io_names(model_path.read_bytes())[1])]
+    out_sizes = [metrics.sample_size(s.shape) for s in specs_out]
     if data is not None:
         inputs = npzio.load_inputs(data, specs_in)
-        classes = int(np.prod(npzio.sample_shape(specs_out[0].shape), dtype=np.int64)) if specs_out else None
-        labels = load_labels(data, int(inputs[0].shape[0]), classes)
+        targets = metrics.load_targets(data, int(inputs[0].shape[0]), out_sizes, out_names)
     else:
-        inputs, labels = random_inputs(specs_in), None
+        inputs, targets = random_inputs(specs_in), [metrics.Target() for _ in specs_out]
     n = int(inputs[0].shape[0])
     if n == 0:
         raise DataError(f"{data}: no samples")
+    floats = _float_outputs(float_model, data, specs_out) if float_model is not None else [None] * len(specs_out)
 
     step("generating C", 0, 1)
     sources = firmware_sources(model_path, runtime, target, kernels=kernels)
@@ -285,13 +261,20 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     executed = result.total_instructions
     cpi = int(round(result.cycles_estimate / n)) if result.cycles_estimate is not None else None
     s = fw.size
+    scores, host_scores = [], []
+    for i, spec in enumerate(specs_out):
+        real = [metrics.dequantize(o[i], spec.scale, spec.zero_point) for o in (result.outputs, ref)]
+        scores.append(metrics.score(i, out_names[i], real[0], targets[i], floats[i]))
+        host_scores.append(metrics.score(i, out_names[i], real[1], targets[i], floats[i]))
+    first_cls = next((k for k, sc in enumerate(scores) if sc.accuracy is not None), None)
     return BenchResult(
         model=model_path.name, target=target.name, runtime=runtime, clock_hz=clock_hz,
         flash_bytes=s.flash_bytes, ram_bytes=s.ram_bytes, arena_bytes=s.arena_bytes, model_bytes=s.model_bytes,
         code_bytes=s.code_bytes, instructions_per_inference=ipi,
         cycles_per_inference_estimate=cpi, cycle_model=result.cycle_model,
         latency_ms_estimate=round(cpi / clock_hz * 1e3, 3) if cpi is not None else None,
-        samples=n, accuracy=accuracy(result.outputs[0], labels), host_accuracy=accuracy(ref[0], labels),
+        samples=n, accuracy=scores[first_cls].accuracy if first_cls is not None else None,
+        host_accuracy=host_scores[first_cls].accuracy if first_cls is not None else None,
         bit_exact_vs_tflm=mismatched == 0, mismatched_outputs=mismatched,
         instruction_method=result.instruction_method, instruction_resolution=result.instruction_resolution,
         instructions_min=min(ins) if ins else None, instructions_max=max(ins) if ins else None,
@@ -305,8 +288,27 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         flash_limit_bytes=budget.flash_bytes if budget else None,
         ram_limit_bytes=budget.ram_bytes if budget else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
         first_mismatch=first,
+        outputs=[dict(sc.as_json(), host={k: v for k, v in hs.as_json().items() if k not in ("index", "name", "against")})
+                 for sc, hs in zip(scores, host_scores)],
         **(_profile_fields(*profiles) if profiles else {}),
     )
+
+
+def _float_outputs(float_model: str | Path, data: str | Path | None, specs_out) -> list[np.ndarray | None]:
+    """The float Keras model's outputs on the data file's float inputs, in the model's order."""
+    from edgeq import ptq
+    from edgeq.harness.npzio import read_npz
+
+    if data is None:
+        raise DataError("--float-model needs --data (the float inputs both models are run on)")
+    xs, _ = read_npz(data)
+    if not all(np.issubdtype(x.dtype, np.floating) for x in xs):
+        raise DataError(f"{data}: --float-model needs the float inputs (as the Keras model takes them), not "
+                        f"{xs[0].dtype}")
+    outs = ptq.predict_float_all(ptq.load_keras_model(float_model), xs)
+    if len(outs) != len(specs_out):
+        raise DataError(f"--float-model {float_model} has {len(outs)} outputs; the .tflite has {len(specs_out)}")
+    return [np.asarray(o, np.float64).reshape(o.shape[0], -1) for o in outs]
 
 
 def _check_profile_args(profile: bool, compare: str | None, runtime: str, device) -> None:

@@ -110,7 +110,10 @@ def load_inputs(path: str | Path, specs) -> list[np.ndarray]:
     return out
 
 
-def save_outputs(path: str | Path, outputs: Sequence[np.ndarray]) -> Path:
-    """Write ``out`` (or ``out0, out1, ...``) atomically (temp file in the same folder, renamed)."""
+def save_outputs(path: str | Path, outputs: Sequence[np.ndarray], names: Sequence[str] = ()) -> Path:
+    """Write ``out`` (or ``out0, out1, ...``) atomically (temp file in the same folder, renamed);
+    ``names`` (the model's output names, from its signature) go under ``output_names``."""
     arrays = {"out": outputs[0]} if len(outputs) == 1 else {f"out{i}": a for i, a in enumerate(outputs)}
+    if names and len(names) == len(outputs) and any(names):
+        arrays["output_names"] = np.array(list(names), dtype=np.str_)
     return savez_atomic(path, make_parents=True, **arrays)

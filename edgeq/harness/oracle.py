@@ -51,6 +51,12 @@ class TflmReference:
         zp = int(qp["zero_points"][0]) if len(qp["zero_points"]) else 0
         return d["dtype"], scale, zp
 
+    def output_quant(self, i: int = 0) -> tuple[float, int]:
+        """(scale, zero point) of output ``i`` ((0.0, 0) for a float output)."""
+        qp = self.outputs[i]["quantization_parameters"]
+        scale = float(qp["scales"][0]) if len(qp["scales"]) else 0.0
+        return scale, int(qp["zero_points"][0]) if len(qp["zero_points"]) else 0
+
     def run(self, *xs: np.ndarray) -> list[np.ndarray]:
         """Run N samples (each array has the batch dimension N); returns one array of N
         outputs per model output, in the model's output type."""

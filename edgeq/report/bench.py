@@ -59,13 +59,32 @@ def rows(r) -> list[tuple[str, str]]:
         ("latency (estimate)", "n/a" if r.latency_ms_estimate is None
          else f"{r.latency_ms_estimate:,.3f} ms at the nominal {r.clock_hz / 1e6:g} MHz (estimate)"),
         ("samples", f"{r.samples}" + (f" from {r.data}" if r.data else " (random inputs)")),
-        ("accuracy on target", _pct(r.accuracy)),
-        ("accuracy, TFLM on host", _pct(r.host_accuracy)),
+        *_quality_rows(r),
         ("bit-exact vs TFLM", ("yes" if r.bit_exact_vs_tflm else f"NO: {r.mismatched_outputs} outputs differ"
                                + (f" (first: {r.first_mismatch})" if r.first_mismatch else ""))),
         ("emulator speed", "n/a" if r.emulator_instructions_per_second is None
          else f"{r.emulator_instructions_per_second / 1e6:,.1f} M instructions/s ({r.emulator_wall_s:.2f} s wall)"),
     ]
+
+
+def _figure(d: dict) -> str:
+    from edgeq.harness.metrics import Score
+
+    return Score(**{k: d.get(k) for k in ("index", "name", "against", "accuracy", "mse", "snr_db", "cosine")}).describe()
+
+
+def _quality_rows(r) -> list[tuple[str, str]]:
+    """Accuracy (classification outputs) or error figures, on the target and TFLM on the host:
+    one pair of rows a model output."""
+    outs = getattr(r, "outputs", None) or []
+    if len(outs) <= 1 and (not outs or outs[0].get("mse") is None):
+        return [("accuracy on target", _pct(r.accuracy)), ("accuracy, TFLM on host", _pct(r.host_accuracy))]
+    rows_ = []
+    for d in outs:
+        head = f"output {d['index']} ({d['name']})" if len(outs) > 1 else "output"
+        rows_.append((f"{head}, on target", _figure(d)))
+        rows_.append((f"{head}, TFLM on host", _figure(dict(d, **d["host"]))))
+    return rows_
 
 
 def render_markdown(r, plot: str | Path | None = None) -> str:

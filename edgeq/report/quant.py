@@ -23,8 +23,15 @@ def summary_table(outcome: Any) -> Table:
     table.add_column(rep.mode, justify="right")
     ev = outcome.evaluation
     if ev is not None:
-        table.add_row(f"accuracy ({ev.samples} samples)", _pct(ev.float_accuracy), _pct(ev.int8_accuracy) + " (TFLM)")
-        table.add_row("top-1 agreement", "", _pct(ev.top1_agreement))
+        for f, q in ev.outputs:
+            head = f"output {f.index} ({f.name}), " if len(ev.outputs) > 1 else ""
+            if f.accuracy is not None:
+                table.add_row(f"{head}accuracy ({ev.samples} samples)", _pct(f.accuracy), _pct(q.accuracy) + " (TFLM)")
+            else:
+                table.add_row(f"{head}error ({ev.samples} samples)", f.describe() if f.against else "",
+                              q.describe() + " (TFLM)")
+        if ev.top1_agreement is not None:
+            table.add_row("top-1 agreement", "", _pct(ev.top1_agreement))
         table.add_row("size (.tflite bytes)", f"{ev.float_bytes:,}", f"{ev.int8_bytes:,}")
     else:
         table.add_row("size (.tflite bytes)", "", f"{rep.int8_bytes:,}")

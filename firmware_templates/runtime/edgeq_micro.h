@@ -280,6 +280,17 @@ typedef struct {
     int32_t copy_size[EDGEQ_MAX_SPLIT_OUTPUTS]; /* bytes per outer step, per output */
 } edgeq_split_params_t;
 
+/* PACK / UNPACK: for each outer step, one block of each of `count` slices in the packed tensor. */
+typedef struct {
+    int32_t outer, count, block; /* block in bytes */
+} edgeq_pack_params_t;
+
+/* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) copies input pixel (rows[y], cols[x]). */
+typedef struct {
+    int32_t batches, in_h, in_w, out_h, out_w, pixel_bytes;
+    const int32_t *rows, *cols;
+} edgeq_resize_nearest_params_t;
+
 /* Advance a row-major multi-index `idx` over shape[0..dims) by one element; returns how much
  * an offset with the given per-dimension strides changes. */
 static inline int32_t edgeq_next_index(int32_t dims, const int32_t *shape, const int32_t *strides,
@@ -333,6 +344,9 @@ void edgeq_leaky_relu_s8(const edgeq_leaky_relu_params_t *p, const int8_t *input
 void edgeq_pad_s8(const edgeq_pad_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_gather(const edgeq_gather_params_t *p, const void *input, void *output);
 void edgeq_split(const edgeq_split_params_t *p, const void *input, void *const outputs[]);
+void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
+void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
+void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);
 void edgeq_softmax_s8_s16(const edgeq_softmax_params_t *p, const int8_t *input, int16_t *output);
 void edgeq_softmax_s16(const edgeq_softmax_s16_params_t *p, const int16_t *input, int16_t *output);
 void edgeq_requantize_mixed(const edgeq_requantize_mixed_params_t *p, const void *input, void *output);

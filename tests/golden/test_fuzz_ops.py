@@ -313,6 +313,37 @@ def split_case(rng) -> OneOp:
     return OneOp("SPLIT_V", tensors, [0, 1, 2], out_idx, [0], out_idx, {"num_splits": n})
 
 
+def pack_case(rng, op: str) -> OneOp:
+    """PACK (N inputs stacked on a new axis) or UNPACK (the reverse), negative axes too."""
+    rank = int(rng.integers(1, 4))
+    part = tuple(int(v) for v in rng.integers(1, 5, rank))
+    n = int(rng.integers(1, 6))
+    axis = int(rng.integers(0, rank + 1))
+    packed = part[:axis] + (n,) + part[axis:]
+    s, zp = _act_in(rng)
+    a = axis - (rank + 1) if rng.random() < 0.3 else axis
+    parts = [T(part, "INT8", (s,), (zp,)) for _ in range(n)]
+    if op == "PACK":
+        ins = list(range(n))
+        return OneOp("PACK", parts + [T(packed, "INT8", (s,), (zp,))], ins, [n], ins, [n],
+                     {"values_count": n, "axis": a})
+    outs = list(range(1, n + 1))
+    return OneOp("UNPACK", [T(packed, "INT8", (s,), (zp,))] + parts, [0], outs, [0], outs, {"num": n, "axis": a})
+
+
+def resize_case(rng) -> OneOp:
+    """Up- and downscaling by integer and fractional factors, every corner/centre mode."""
+    n, h, w, c = int(rng.integers(1, 3)), *(int(v) for v in rng.integers(1, 7, 3))
+    oh, ow = (int(v) for v in rng.integers(1, 13, 2))
+    ac = bool(rng.random() < 0.4)
+    hp = (not ac) and bool(rng.random() < 0.6)
+    s, zp = _act_in(rng)
+    tensors = [T((n, h, w, c), "INT8", (s,), (zp,)), T((2,), "INT32", data=np.array([oh, ow], np.int32)),
+               T((n, oh, ow, c), "INT8", (s,), (zp,))]
+    return OneOp("RESIZE_NEAREST_NEIGHBOR", tensors, [0, 1], [2], [0], [2],
+                 {"align_corners": ac, "half_pixel_centers": hp})
+
+
 def to_int16x8(m: OneOp, acc32: bool = False) -> OneOp:
     """The same op with int16 activations (zero point 0, as TFLM requires) and an int64 bias:
     what `edgeq quantize --mode int16x8` produces. ``acc32``: keep an int32 bias (or, without
@@ -404,6 +435,8 @@ CASES = (
     + [("leaky_relu16", i) for i in range(2)] + [("pad16", i) for i in range(3)]
     + [("transpose16", i) for i in range(2)] + [("strided_slice16", i) for i in range(2)]
     + [("split16", i) for i in range(2)] + [("concat16", i) for i in range(2)]
+    + [("pack", i) for i in range(4)] + [("unpack", i) for i in range(4)] + [("resize_nearest", i) for i in range(6)]
+    + [("unpack16", i) for i in range(2)] + [("resize_nearest16", i) for i in range(2)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -430,6 +463,8 @@ MAKERS = {
     "transpose16": lambda r: to_int16x8(transpose_case(r)),
     "strided_slice16": lambda r: to_int16x8(strided_slice_case(r)), "split16": lambda r: to_int16x8(split_case(r)),
     "concat16": lambda r: to_int16x8(concat_case(r)),
+    "pack": lambda r: pack_case(r, "PACK"), "unpack": lambda r: pack_case(r, "UNPACK"), "resize_nearest": resize_case,
+    "unpack16": lambda r: to_int16x8(pack_case(r, "UNPACK")), "resize_nearest16": lambda r: to_int16x8(resize_case(r)),
 }
 
 

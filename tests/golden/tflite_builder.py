@@ -104,6 +104,18 @@ def _options(op: str, o: dict):
         x = s.SplitOptionsT() if op == "SPLIT" else s.SplitVOptionsT()
         x.numSplits = o["num_splits"]
         return (s.BuiltinOptions.SplitOptions if op == "SPLIT" else s.BuiltinOptions.SplitVOptions), x
+    if op == "PACK":
+        x = s.PackOptionsT()
+        x.valuesCount, x.axis = o["values_count"], o["axis"]
+        return s.BuiltinOptions.PackOptions, x
+    if op == "UNPACK":
+        x = s.UnpackOptionsT()
+        x.num, x.axis = o["num"], o["axis"]
+        return s.BuiltinOptions.UnpackOptions, x
+    if op == "RESIZE_NEAREST_NEIGHBOR":
+        x = s.ResizeNearestNeighborOptionsT()
+        x.alignCorners, x.halfPixelCenters = bool(o["align_corners"]), bool(o["half_pixel_centers"])
+        return s.BuiltinOptions.ResizeNearestNeighborOptions, x
     simple = {"PAD": "PadOptions", "PADV2": "PadV2Options", "TRANSPOSE": "TransposeOptions",
               "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions"}
     if op in simple:
