@@ -191,11 +191,12 @@ def qat(
         f"trained {result.epochs} epochs on {result.train_samples} samples; input scale {rep.input_quant[0]:.6g} "
         f"zero point {rep.input_quant[1]}, output scale {rep.output_quant[0]:.6g} zero point {rep.output_quant[1]}",
     ]
-    if result.val_samples:
-        lines.append(
-            f"accuracy on {result.val_samples} samples: float {100 * result.float_accuracy:.2f}%, "
-            f"QAT (Keras) {100 * result.qat_accuracy:.2f}%, int8 (TFLM) {100 * result.int8_accuracy:.2f}%"
-        )
+    for f, q, i8 in result.val_scores:
+        head = f"output {f.index} ({f.name}) " if len(result.val_scores) > 1 else ""
+        what = "accuracy" if f.accuracy is not None else "error"
+        lines.append(f"{head}{what} on {result.val_samples} samples: float {f.describe().removeprefix('accuracy ')}, "
+                     f"QAT (Keras) {q.describe().removeprefix('accuracy ')}, "
+                     f"int8 (TFLM) {i8.describe().removeprefix('accuracy ')}")
     stdout.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 

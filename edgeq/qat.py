@@ -274,7 +274,7 @@ def _layers() -> dict[str, type]:
 
         def __init__(self, kind, config, weights, bn=None, activation="linear", ema_decay=0.99, **kwargs):
             super().__init__(**kwargs)
-            self.kind = kind  # "conv", "depthwise", "dense"
+            self.kind = kind  # "conv", "conv1d", "depthwise", "dense"
             self.op_config = dict(config)
             self.activation_name = activation
             self._init = [np.asarray(w, np.float32) for w in weights]
@@ -337,10 +337,18 @@ def _layers() -> dict[str, type]:
 
         def call(self, x, training=False):
             kernel, bias = self.folded()
+            if self.kind == "conv1d":
+                # quantized as the (1, k, in, out) kernel of the CONV_2D TF lowers Conv1D to: a
+                # fake-quant before the ExpandDims makes TF 2.21's converter fail
+                kernel = tf.expand_dims(kernel, 0)
             qk = self.quantized_kernel(kernel)
             c = self.op_config
             if self.kind == "dense":
                 y = tf.matmul(x, qk) if len(x.shape) == 2 else tf.tensordot(x, qk, axes=[[len(x.shape) - 1], [0]])
+            elif self.kind == "conv1d":  # as TF lowers it: a CONV_2D on (N, 1, W, C)
+                y = tf.squeeze(tf.nn.conv2d(
+                    tf.expand_dims(x, 1), qk, strides=(1, c["strides"][0]),
+                    padding=c["padding"].upper(), dilations=(1, c["dilation_rate"][0])), 1)
             elif self.kind == "conv":
                 y = tf.nn.conv2d(
                     x, qk, strides=c["strides"], padding=c["padding"].upper(), dilations=c["dilation_rate"]
@@ -352,8 +360,25 @@ def _layers() -> dict[str, type]:
             y = tf.nn.bias_add(y, bias)
             return self._quantize_output(act_fn(self.activation_name)(y), training)
 
+    class ConstMul(keras.layers.Layer):
+        """``x * c`` (a constant broadcast over the last axis): one MUL in TFLite."""
+
+        def __init__(self, value, **kwargs):
+            super().__init__(**kwargs)
+            self.value = np.asarray(value, np.float32)
+
+        def call(self, x):
+            return x * tf.constant(self.value)
+
+    class ConstAdd(ConstMul):
+        """``x + c``: one ADD in TFLite."""
+
+        def call(self, x):
+            return x + tf.constant(self.value)
+
     _LAYERS.update(
-        QuantConcat=QuantConcat, QuantInput=QuantInput, QuantOutput=QuantOutput, QuantSameScale=QuantSameScale, QuantWeighted=QuantWeighted
+        QuantConcat=QuantConcat, QuantInput=QuantInput, QuantOutput=QuantOutput, QuantSameScale=QuantSameScale,
+        QuantWeighted=QuantWeighted, ConstMul=ConstMul, ConstAdd=ConstAdd,
     )
     return _LAYERS
 
@@ -450,9 +475,9 @@ def _make_plan(fmodel: Any) -> _Plan:
             plan.sole[t_id] = cs[0]
     for n in nodes:
         layer = n.operation
-        if not isinstance(layer, (L.Conv2D, L.DepthwiseConv2D, L.Dense, L.Add)):
+        if not isinstance(layer, (L.Conv2D, L.Conv1D, L.SeparableConv2D, L.DepthwiseConv2D, L.Dense, L.Add)):
             continue
-        if isinstance(layer, L.Conv2D) and type(layer) is not L.Conv2D:
+        if isinstance(layer, (L.Conv2D, L.Conv1D)) and type(layer) not in (L.Conv2D, L.Conv1D):
             continue
         out = n.output_tensors[0]
         act = "linear" if isinstance(layer, L.Add) else _fn_name(layer.activation)
@@ -478,6 +503,38 @@ def _clone_layer(layer: Any) -> Any:
     """A fresh copy of a layer (config + weights), so QAT never trains the float model's variables."""
     new = layer.__class__.from_config(layer.get_config())
     return new
+
+
+def _affine_of(layer: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(scale, offset) of a Rescaling or (not inverted) Normalization layer over the last
+    axis, as Keras computes it: Normalization is ``(x - mean) / max(sqrt(var), epsilon)``."""
+    import keras
+
+    c = layer.get_config()
+    if isinstance(layer, keras.layers.Rescaling):
+        return np.asarray(c["scale"], np.float32).reshape(-1), np.asarray(c["offset"], np.float32).reshape(-1)
+    if c.get("invert") or c.get("axis") not in (-1, [-1], (-1,), None):
+        return None
+    mean = getattr(layer, "adapt_mean", None)
+    var = getattr(layer, "adapt_variance", None)
+    if mean is None:
+        mean, var = c.get("mean"), c.get("variance")
+    if mean is None or var is None:
+        return None
+    mean = np.asarray(mean, np.float64).reshape(-1)
+    std = np.maximum(np.sqrt(np.asarray(var, np.float64).reshape(-1)), keras.backend.epsilon())
+    return (1.0 / std).astype(np.float32), (-mean / std).astype(np.float32)
+
+
+def _copy_weights(src: Any, dst: Any) -> None:
+    """``src``'s weights into its clone ``dst``, and the state derived from them recomputed
+    (an adapted Normalization keeps its mean and variance as tensors made when it was built,
+    inside the functional graph being traced: stale and out of scope without this)."""
+    if src.weights:
+        dst.set_weights(src.get_weights())
+        finalize = getattr(dst, "finalize_state", None)
+        if callable(finalize) and getattr(dst, "built", False):
+            finalize()
 
 
 def _bn_params(bn: Any) -> dict:
@@ -577,22 +634,37 @@ def quantize_aware(model: Any, *, keep_float: Sequence[str] | bool = (), ema_dec
             result = ins[0]
         elif name in keep_names:
             result = None  # handled below as float
-        elif isinstance(layer, (L.Conv2D, L.DepthwiseConv2D, L.Dense)) and _weighted_ok(layer):
-            kind = "dense" if isinstance(layer, L.Dense) else ("depthwise" if isinstance(layer, L.DepthwiseConv2D) else "conv")
+        elif isinstance(layer, (L.Conv2D, L.Conv1D, L.SeparableConv2D, L.DepthwiseConv2D, L.Dense)) \
+                and _weighted_ok(layer):
+            kind = ("dense" if isinstance(layer, L.Dense) else "depthwise" if isinstance(layer, L.DepthwiseConv2D)
+                    else "conv1d" if isinstance(layer, L.Conv1D) else "conv")
             cfg = layer.get_config()
             act = _fn_name(layer.activation)
             fused = plan.act_for.get(id(layer), act if act in _FUSABLE else "linear")
             bn = plan.bn_for.get(id(layer))
+            weights = [np.asarray(w) for w in layer.get_weights()]
+            geometry = {k: cfg.get(k) for k in ("strides", "padding", "dilation_rate")}
+            x_in = ins[0]
+            if isinstance(layer, L.SeparableConv2D):
+                # as TFLite runs it: a DEPTHWISE_CONV_2D (no bias, its own int8 output), then a
+                # 1x1 CONV_2D with the bias, folded BN and activation
+                dw = Q["QuantWeighted"]("depthwise", geometry, weights[:1], ema_decay=ema_decay,
+                                        name=f"quant_{name}_depthwise")
+                x_in = dw(x_in)
+                ranges[id(x_in)] = dw
+                fq_outputs.add(id(x_in))
+                geometry = {"strides": (1, 1), "padding": "valid", "dilation_rate": (1, 1)}
+                weights = weights[1:]
             qlayer = Q["QuantWeighted"](
                 kind,
-                {k: cfg.get(k) for k in ("strides", "padding", "dilation_rate")},
-                [np.asarray(w) for w in layer.get_weights()],
+                geometry,
+                weights,
                 bn=_bn_params(bn) if bn is not None else None,
                 activation=fused,
                 ema_decay=ema_decay,
                 name=f"quant_{name}",
             )
-            y = qlayer(ins[0])
+            y = qlayer(x_in)
             ranges[id(y)] = qlayer
             fq_outputs.add(id(y))
             if act in _FIXED_RANGES:  # Dense(activation="softmax"): logits, then the fixed-range op
@@ -633,6 +705,29 @@ def quantize_aware(model: Any, *, keep_float: Sequence[str] | bool = (), ema_dec
             result = qlayer(args[0] if len(args) == 1 else list(args))
             ranges[id(result)] = qlayer
             fq_outputs.add(id(result))
+        elif isinstance(layer, (L.Rescaling, L.Normalization)) and (affine := _affine_of(layer)) is not None:
+            # x * scale + offset as TFLite runs it: a MUL, then an ADD, each with its own int8
+            # output range (a float tensor between two fake-quants would stay float)
+            scale, offset = affine
+            result = ins[0]
+            steps = [(Q["ConstMul"], scale, "scale")] if np.any(scale != 1) else []
+            steps += [(Q["ConstAdd"], offset, "offset")] if np.any(offset != 0) else []
+            for k, (cls, value, what) in enumerate(steps):
+                qlayer = out_layer(cls(value), name if k == len(steps) - 1 else f"{name}_{what}")
+                result = qlayer(result)
+                ranges[id(result)] = qlayer
+                fq_outputs.add(id(result))
+            if not steps and src_range is not None:
+                ranges[id(result)] = src_range
+        elif isinstance(layer, L.UpSampling2D):
+            # RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR keep their input's scale
+            from edgeq import rewrite
+
+            clone = rewrite.resize_layer().from_config(layer.get_config()) \
+                if layer.get_config().get("interpolation") == "nearest" else _clone_layer(layer)
+            result = clone(ins[0])
+            if src_range is not None:
+                ranges[id(result)] = src_range
         elif isinstance(layer, (L.GlobalAveragePooling2D, L.GlobalAveragePooling1D)):
             qlayer = out_layer(_clone_layer(layer), name)
             result = qlayer(ins[0])
@@ -664,8 +759,14 @@ def quantize_aware(model: Any, *, keep_float: Sequence[str] | bool = (), ema_dec
         if result is None:
             if not (keep_all or name in keep_names):
                 unsupported.append(f"{name} ({type(layer).__name__}{_why(layer, plan)})")
-                result = ins[0] if ins else None
-                tensors[id(node.output_tensors[0])] = result
+                try:  # go on with the float layer, so that every unsupported layer gets named
+                    clone = _clone_layer(layer)
+                    result = clone(args[0] if len(args) == 1 else list(args))
+                    _copy_weights(layer, clone)
+                except Exception:
+                    break
+                for orig, new_t in zip(node.output_tensors, result if isinstance(result, (list, tuple)) else [result]):
+                    tensors[id(orig)] = new_t
                 continue
             if len(node.output_tensors) != 1:
                 raise UnsupportedLayerError(f"{name}: layers with several outputs cannot be kept float")
@@ -674,8 +775,7 @@ def quantize_aware(model: Any, *, keep_float: Sequence[str] | bool = (), ema_dec
             result = qlayer(args[0] if len(args) == 1 else list(args))
             ranges[id(result)] = qlayer
             fq_outputs.add(id(result))
-            if layer.weights:
-                inner.set_weights(layer.get_weights())
+            _copy_weights(layer, inner)
         outs = node.output_tensors
         if len(outs) != 1:
             raise UnsupportedLayerError(f"{name}: layers with several outputs are not supported")
@@ -701,9 +801,12 @@ def _weighted_ok(layer: Any) -> bool:
     c = layer.get_config()
     if c.get("data_format", "channels_last") != "channels_last":
         return False
-    if isinstance(layer, keras.layers.Conv2D) and type(layer) is not keras.layers.Conv2D:
+    L = keras.layers
+    if isinstance(layer, (L.Conv2D, L.Conv1D)) and type(layer) not in (L.Conv2D, L.Conv1D):
         return False
-    if isinstance(layer, keras.layers.Conv2D) and c.get("groups", 1) != 1:
+    if isinstance(layer, (L.Conv2D, L.Conv1D)) and c.get("groups", 1) != 1:
+        return False
+    if c.get("padding") == "causal" or (isinstance(layer, L.SeparableConv2D) and c.get("depth_multiplier", 1) < 1):
         return False
     act = _fn_name(layer.activation)
     return act in _FUSABLE or act in _FIXED_RANGES
@@ -712,6 +815,13 @@ def _weighted_ok(layer: Any) -> bool:
 def _why(layer: Any, plan: _Plan) -> str:
     import keras
 
+    L = keras.layers
+    if isinstance(layer, (L.RNN, L.Bidirectional)):
+        return ": QAT does not simulate recurrent layers; quantize this model with edgeq quantize (PTQ), which unrolls them"
+    if isinstance(layer, (L.Conv2DTranspose, L.Conv1DTranspose, L.Conv3D, L.Conv3DTranspose)):
+        return ": QAT does not simulate transposed or 3-D convolutions; quantize this model with edgeq quantize (PTQ)"
+    if isinstance(layer, L.Conv1D) and layer.get_config().get("padding") == "causal":
+        return ": causal padding is not simulated; pad with ZeroPadding1D and use padding='valid'"
     if isinstance(layer, keras.layers.BatchNormalization):
         return ": only a BatchNormalization right after a Conv2D/DepthwiseConv2D/Dense (with no activation) folds"
     if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
@@ -848,12 +958,12 @@ def keras_accuracy(model: Any, xs: np.ndarray | Sequence[np.ndarray], y: np.ndar
     return float(np.mean(out.reshape(out.shape[0], -1).argmax(axis=1) == np.asarray(y).reshape(-1)))
 
 
-def outputs_probabilities(model: Any) -> bool:
-    """Whether the model's (first) output is a softmax (so the loss takes probabilities)."""
+def outputs_probabilities(model: Any, index: int = 0) -> bool:
+    """Whether the model's output ``index`` is a softmax (so the loss takes probabilities)."""
     import keras
 
     fmodel = _functional_of(model)
-    layer = fmodel.outputs[0]._keras_history.operation
+    layer = fmodel.outputs[index]._keras_history.operation
     if isinstance(layer, keras.layers.Softmax):
         return True
     return _fn_name(getattr(layer, "activation", None)) == "softmax"
@@ -868,9 +978,11 @@ class QatOutcome:
     epochs: int
     train_samples: int
     val_samples: int  # 0 without --val
-    float_accuracy: float | None
+    float_accuracy: float | None  # of the first classification output
     qat_accuracy: float | None  # the Keras QAT model
     int8_accuracy: float | None  # the exported file, TFLM interpreter
+    # every output on the validation data: (float, QAT, int8) edgeq.harness.metrics.Score each
+    val_scores: tuple = ()
 
 
 def train_file(
@@ -899,8 +1011,10 @@ def train_file(
         raise InputFileError(f"{output.parent}: output directory does not exist")
     if epochs < 1:
         raise EdgeqError("--epochs must be at least 1")
-    xs, y = read_npz(train_path, labels=True)
-    val = read_npz(val_path, labels=True) if val_path is not None else None
+    from edgeq.harness import metrics
+
+    xs, _ = read_npz(train_path)
+    vxs = read_npz(val_path)[0] if val_path is not None else None
     model = ptq.load_keras_model(model_path)
     if isinstance(model, Path):
         raise InputFileError(f"{model_path}: QAT needs a Keras model file (.keras or .h5), not a SavedModel directory")
@@ -908,10 +1022,12 @@ def train_file(
     import keras
 
     shapes = ptq._input_shapes(model)
-    for label, data in (("--train", (xs, y)), ("--val", val)):
-        if data is None:
+    out_names = ptq.keras_io_names(model)[1]
+    out_sizes = [int(np.prod(t.shape[1:])) for t in model.outputs]
+    data = {}
+    for label, path, dxs in (("--train", train_path, xs), ("--val", val_path, vxs)):
+        if dxs is None:
             continue
-        dxs, dy = data
         if len(dxs) != len(shapes):
             raise DataError(f"{label}: the model has {len(shapes)} inputs but the data has {len(dxs)} arrays")
         for i, (x, shape) in enumerate(zip(dxs, shapes)):
@@ -919,29 +1035,42 @@ def train_file(
                 raise DataError(f"{label} input {i} has shape {tuple(x.shape)}; the model wants (N, {', '.join(map(str, shape))})")
             if not np.issubdtype(x.dtype, np.floating) or not np.all(np.isfinite(x)):
                 raise DataError(f"{label} input {i} must be finite float data (got {x.dtype})")
-        n_out = int(np.prod(model.outputs[0].shape[1:]))
-        if dy.min() < 0 or dy.max() >= n_out:
-            raise DataError(f"{label}: labels must be class indices in [0, {n_out}); found {dy.min()}..{dy.max()}")
+        targets = metrics.load_targets(path, int(dxs[0].shape[0]), out_sizes, out_names)
+        missing = [f"y{i} ({n})" if len(targets) > 1 else "y" for i, (n, t) in enumerate(zip(out_names, targets))
+                   if t.classes is None and t.values is None]
+        if missing:
+            raise DataError(f"{label} {path}: no labels for {', '.join(missing)}: training needs class indices or "
+                            f"float targets for every output")
+        data[label] = ([x.astype(np.float32) for x in dxs], targets)
 
     keras.utils.set_random_seed(seed)
     qmodel = quantize_aware(model, keep_float=keep_float)
-    qmodel.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not outputs_probabilities(model)),
-        metrics=["accuracy"],
-    )
-    train_x = [x.astype(np.float32) for x in xs]
-    qmodel.fit(train_x if len(train_x) > 1 else train_x[0], y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+    train_x, train_t = data["--train"]
+    losses = [keras.losses.SparseCategoricalCrossentropy(from_logits=not outputs_probabilities(model, i))
+              if t.classes is not None else keras.losses.MeanSquaredError() for i, t in enumerate(train_t)]
+    train_y = [t.classes if t.classes is not None else t.values.reshape(-1, *model.outputs[i].shape[1:])
+               for i, t in enumerate(train_t)]
+    qmodel.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=losses if len(losses) > 1 else losses[0])
+    qmodel.fit(train_x if len(train_x) > 1 else train_x[0], train_y if len(train_y) > 1 else train_y[0],
+               epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
     flatbuffer, report = convert(qmodel, allow_float=allow_float)
-    f_acc = q_acc = i_acc = None
-    if val is not None:
-        vx = [x.astype(np.float32) for x in val[0]]
-        f_acc = keras_accuracy(model, vx, val[1])
-        q_acc = keras_accuracy(qmodel, vx, val[1])
-        i_acc = tflm_accuracy(flatbuffer, vx, val[1])
+    scores: list = []
+    if "--val" in data:
+        from edgeq.harness.oracle import TflmReference
+
+        vx, vt = data["--val"]
+        n = vx[0].shape[0]
+        ref = TflmReference(flatbuffer)
+        raw = ref.run(*vx)
+        for i, (f, q) in enumerate(zip(ptq.predict_float_all(model, vx), ptq.predict_float_all(qmodel, vx))):
+            i8 = metrics.dequantize(raw[i], *ref.output_quant(i))
+            scores.append(tuple(metrics.score(i, out_names[i], a.reshape(n, -1), vt[i]) for a in (f, q, i8)))
+    first = next((sc for sc in scores if sc[0].accuracy is not None), (None, None, None))
+    acc = [sc.accuracy if sc is not None else None for sc in first]
     write_atomic(output, flatbuffer)
     report = QatExportReport(output, *[getattr(report, f) for f in ("int8_bytes", "seconds", "float_ops", "op_counts", "input_quant", "output_quant")])
-    return QatOutcome(output, report, epochs, int(xs[0].shape[0]), int(val[0][0].shape[0]) if val else 0, f_acc, q_acc, i_acc)
+    return QatOutcome(output, report, epochs, int(xs[0].shape[0]), int(vxs[0].shape[0]) if vxs else 0, *acc,
+                      val_scores=tuple(scores))
 
 
 # --------------------------------------------------------------------------------------

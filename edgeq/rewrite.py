@@ -52,7 +52,7 @@ def _nearest_upsampling(layer: Any) -> bool:
             and not getattr(layer, "edgeq_resize", False))
 
 
-def _resize_layer():
+def resize_layer():
     import keras
 
     class UpSamplingResize(keras.layers.UpSampling2D):
@@ -95,7 +95,7 @@ def for_conversion(model: Any) -> tuple[Any, tuple[str, ...]]:
             notes.append(f"UpSampling2D {layer.name!r} converted as RESIZE_NEAREST_NEIGHBOR")
     if not notes:
         return model, ()
-    resize = _resize_layer()
+    resize = resize_layer()
 
     def clone(layer):
         cfg = layer.get_config()
@@ -109,6 +109,9 @@ def for_conversion(model: Any) -> tuple[Any, tuple[str, ...]]:
     try:
         rewritten = keras.models.clone_model(model, clone_function=clone, recursive=True)
         rewritten.set_weights(model.get_weights())
+        for layer in _walk(rewritten):  # state derived from weights (an adapted Normalization)
+            if getattr(layer, "finalize_state", None) and getattr(layer, "adapt_mean", None) is not None:
+                layer.finalize_state()
     except Exception as exc:  # a subclassed model or layer that cannot be cloned from its config
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         names = ", ".join(n.split(" ")[1] for n in notes)
