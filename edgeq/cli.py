@@ -33,6 +33,13 @@ stdout = Console()
 
 KERNELS_HELP = ("edgeq-micro's kernels: fast (the fast variants for the board's core where they apply) "
                 "or reference (TFLM's reference algorithms only).")
+def _boards() -> str:
+    from edgeq.targets import all_targets
+
+    return ", ".join(all_targets())
+
+
+BOARD_HELP = f"Board: {_boards()} (see `edgeq targets`); default with --part: the part's board."
 PART_HELP = ("A real part (stm32l4r5zi, nrf52840, stm32f746ng, stm32f446re, rp2040): hold the build to its "
              "flash and RAM, ms at its clock.")
 
@@ -232,7 +239,7 @@ def export(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder to write the C sources into."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro, interpreter-less C) or tflm."),
-    target: Optional[str] = typer.Option(None, "--target", help="Board the sources are meant for: native picks the fast kernels for its core (default: portable C fast kernels)."),
+    target: Optional[str] = typer.Option(None, "--target", help=f"Board the sources are meant for ({_boards()}): native picks the fast kernels for its core (default: portable C fast kernels)."),
     name: Optional[str] = typer.Option(None, "--name", help="C identifier prefix (tflm runtime)."),
     section: Optional[str] = typer.Option(None, "--section", help="Linker section for the weights."),
     kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
@@ -268,7 +275,7 @@ def export(
 @handles_errors
 def run(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
-    target: str = typer.Option(..., "--target", help="host (this machine) or a board."),
+    target: str = typer.Option(..., "--target", help=f"host (this machine) or a board: {_boards()}."),
     input_path: Path = typer.Option(..., "--input", help=".npz with inputs under x (or x0, x1, ...)."),
     output: Path = typer.Option(..., "-o", "--output", help=".npz to write the raw outputs to (under out)."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM interpreter)."),
@@ -335,7 +342,7 @@ def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str, 
 def build(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder for the firmware sources, ELF and map."),
-    target: Optional[str] = typer.Option(None, "--target", help="Board (see `edgeq targets`); default with --part: the part's board."),
+    target: Optional[str] = typer.Option(None, "--target", help=BOARD_HELP),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
     flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Flash of the part, KiB (default: the board's)."),
     ram_kb: Optional[int] = typer.Option(None, "--ram-kb", min=1, help="RAM of the part, KiB (default: the board's)."),
@@ -360,7 +367,7 @@ def build(
 @handles_errors
 def bench(
     model: Path = typer.Argument(..., help="Full-integer .tflite model."),
-    target: Optional[str] = typer.Option(None, "--target", help="Board (see `edgeq targets`); default with --part: the part's board."),
+    target: Optional[str] = typer.Option(None, "--target", help=BOARD_HELP),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
     part: Optional[str] = typer.Option(None, "--part", help=PART_HELP),
     flash_kb: Optional[int] = typer.Option(None, "--flash-kb", min=1, help="Hold the build to this much flash, KiB."),

@@ -33,15 +33,18 @@ TIMEOUT_S = float(os.environ.get("EDGEQ_CONVERT_TIMEOUT", "3600"))
 
 def convert(saved_model: Path, kind: str, workdir: Path, calib: Sequence[np.ndarray] = (),
             *, input_names: Sequence[str] | None = None, integer_io: bool = True,
-            timeout_s: float | None = None) -> bytes:
+            timeout_s: float | None = None, also_float: bool = False) -> bytes | tuple[bytes, bytes]:
     """The flatbuffer the TFLite converter makes from ``saved_model``, converted in a child.
     ``input_names``: the signature's input names, in the order of ``calib`` (the calibrator
-    then feeds each array to its named input, whatever order the converter gives them)."""
+    then feeds each array to its named input, whatever order the converter gives them).
+    ``also_float``: ``(flatbuffer, float flatbuffer)``, both from the one child (one
+    TensorFlow start-up)."""
     if kind not in KINDS:
         raise ValueError(kind)
     workdir = Path(workdir)
     job = {"saved_model": str(saved_model), "kind": kind, "integer_io": integer_io,
-           "calib": None, "input_names": list(input_names) if input_names else None, "out": str(workdir / "out.tflite"), "error": str(workdir / "error.txt")}
+           "calib": None, "input_names": list(input_names) if input_names else None,
+           "float_out": str(workdir / "float.tflite") if also_float else None, "out": str(workdir / "out.tflite"), "error": str(workdir / "error.txt")}
     if kind in ("int8", "int16x8"):
         np.savez(workdir / "calib.npz", *[np.asarray(x, np.float32) for x in calib])
         job["calib"] = str(workdir / "calib.npz")
@@ -65,6 +68,8 @@ def convert(saved_model: Path, kind: str, workdir: Path, calib: Sequence[np.ndar
         logging.getLogger(__name__).info("converter output:\n%s",
                                          (workdir / "converter.log").read_text(errors="replace")[-4000:])
     if rc == 0 and Path(job["out"]).is_file():
+        if also_float:
+            return Path(job["out"]).read_bytes(), Path(job["float_out"]).read_bytes()
         return Path(job["out"]).read_bytes()
     if err.is_file() and err.read_text().strip():
         raise EdgeqError(err.read_text().strip())
@@ -122,14 +127,20 @@ def main(argv: Sequence[str]) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             flatbuffer = _run(job)
+            if job.get("float_out"):
+                _write(job["float_out"], _run(dict(job, kind="float")))
     except Exception as exc:  # the converter's own refusal: one line for the parent
         msg = " ".join(str(exc).split())[:300] or type(exc).__name__
         Path(job["error"]).write_text(f"the TFLite converter failed: {msg}\n")
         return 1
-    tmp = Path(job["out"] + ".part")
-    tmp.write_bytes(flatbuffer)
-    tmp.replace(job["out"])
+    _write(job["out"], flatbuffer)
     return 0
+
+
+def _write(path: str, data: bytes) -> None:
+    tmp = Path(path + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

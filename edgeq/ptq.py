@@ -67,6 +67,7 @@ class QuantizeReport:
     input_quant: tuple[float, int]  # (scale, zero point) of input 0
     output_quant: tuple[float, int]
     notes: tuple[str, ...] = ()  # layers rewritten for conversion, runtime warnings
+    float_bytes: int | None = None  # the float .tflite's size (``float_size=True``)
 
     @property
     def fully_integer(self) -> bool:
@@ -359,6 +360,7 @@ def quantize(
     mode: str = "int8",
     samples: int = 200,
     allow_float: bool = False,
+    float_size: bool = False,
 ) -> tuple[bytes, QuantizeReport]:
     """Full-integer post-training quantization.
 
@@ -370,6 +372,7 @@ def quantize(
         samples: how many calibration samples; a fixed-seed subset when more are given.
         allow_float: return a model even if some ops stayed float (they are listed in the
             report); otherwise such a model raises :class:`NotFullyIntegerError`.
+        float_size: also convert without quantization, for ``report.float_bytes``.
 
     Returns:
         ``(tflite_bytes, report)``; input and output tensors are int8 (int16 for int16x8)
@@ -410,9 +413,13 @@ def quantize(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="edgeq-ptq-") as tmp:
         saved = _saved_model_dir(model, [tuple(x.shape[1:]) for x in chosen], Path(tmp))
+        float_bytes = None
         for attempt in range(_CONVERT_ATTEMPTS):
             flatbuffer = convert_worker.convert(saved, mode, Path(tmp), chosen, input_names=(
-                None if isinstance(model, Path) else keras_io_names(model)[0]))
+                None if isinstance(model, Path) else keras_io_names(model)[0]), also_float=float_size)
+            if float_size:
+                flatbuffer, float_fb = flatbuffer
+                float_bytes = len(float_fb)
             if not isinstance(model, Path):
                 flatbuffer = signature.reorder_io(flatbuffer, *keras_io_names(model))
             if not _dead_split_left_float(read_model(flatbuffer), mode):
@@ -435,6 +442,7 @@ def quantize(
         input_quant=conv.input_quant,
         output_quant=conv.output_quant,
         notes=notes,
+        float_bytes=float_bytes,
     )
     log.info("quantized (%s) in %.1f s: %d bytes", mode, seconds, len(flatbuffer))
     return flatbuffer, report
@@ -514,7 +522,8 @@ def quantize_file(
     ev_xs = read_npz(eval_path)[0] if eval_path is not None else None
     model, notes = rewrite.for_conversion(load_keras_model(model_path))
 
-    flatbuffer, report = quantize(model, xs, mode=mode, samples=samples, allow_float=allow_float)
+    flatbuffer, report = quantize(model, xs, mode=mode, samples=samples, allow_float=allow_float,
+                                  float_size=eval_path is not None)
     report = replace(report, notes=notes + report.notes)
 
     evaluation = None
@@ -525,10 +534,7 @@ def quantize_file(
         ir = read_model(flatbuffer)
         sizes = [metrics.sample_size(ir.main.tensors[i].shape) for i in ir.main.outputs]
         targets = metrics.load_targets(eval_path, int(ev_xs[0].shape[0]), sizes, io_names(flatbuffer)[1])
-        shapes = [tuple(x.shape[1:]) for x in xs]
-        evaluation = quant_debug.evaluate(
-            model, flatbuffer, ev_xs, targets, float_bytes=len(float_tflite(model, shapes))
-        )
+        evaluation = quant_debug.evaluate(model, flatbuffer, ev_xs, targets, float_bytes=report.float_bytes)
     layers: list = []
     if report_path is not None:
         layers = quant_debug.layer_errors_for(model, _pick_samples(xs, samples), mode)

@@ -1011,6 +1011,9 @@ def train_file(
         raise InputFileError(f"{output.parent}: output directory does not exist")
     if epochs < 1:
         raise EdgeqError("--epochs must be at least 1")
+    if keep_float and not allow_float:
+        raise EdgeqError(f"--keep-float {', '.join(keep_float)} leaves float ops in the model: add --allow-float to "
+                         f"write it anyway (TFLM runs it; edgeq-micro runs full-integer models only)")
     from edgeq.harness import metrics
 
     xs, _ = read_npz(train_path)

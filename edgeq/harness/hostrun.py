@@ -30,7 +30,12 @@ def run_native(model_path: str | Path, inputs: Sequence[np.ndarray], *, kernels:
 def run_tflm_isolated(model_path: str | Path, specs_in, specs_out, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """:func:`run_tflm` in a child process: the interpreter can crash on models it does not
     validate (e.g. a DEPTHWISE_CONV_2D without bias segfaults it), which must not take the
-    caller down. A crash becomes an :class:`UnsupportedOpError` line."""
+    caller down. A crash becomes an :class:`UnsupportedOpError` line; an op TFLM has no kernel
+    for is named before anything runs."""
+    from edgeq.codegen.tflm import resolver_ops
+    from edgeq.model.reader import read_model
+
+    resolver_ops(read_model(model_path))
     with tempfile.TemporaryDirectory(prefix="edgeq-tflm-") as tmp:
         fin, fout = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
         np.savez(fin, **{f"x{i}": a for i, a in enumerate(inputs)})

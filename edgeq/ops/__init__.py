@@ -39,6 +39,7 @@ from edgeq.ops import (  # noqa: E402,F401
     pad,
     pooling,
     quantize,
+    reduce_minmax,
     relu,
     reshape,
     resize,

@@ -28,11 +28,21 @@ def _axes(op: Operator, sg: Subgraph) -> list[int] | None:
     return out
 
 
-def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
-    """None when edgeq-micro runs this MEAN, else why not."""
-    reason = check_io(op, sg)
-    if reason:
-        return reason
+def geometry(shape, axes) -> dict:
+    """The walk of a reduction (``edgeq_mean_params_t``'s first fields): the kept dimensions
+    (one output each step) and the reduced ones (the elements of one output), size-1
+    dimensions dropped."""
+    strides = row_major_strides(shape)
+    kept = [d for d in range(len(shape)) if d not in axes and shape[d] != 1]
+    reduced = [d for d in sorted(axes) if shape[d] != 1]
+    return dict(outer_dims=len(kept), outer_shape=c_array([shape[d] for d in kept]),
+                outer_strides=c_array([strides[d] for d in kept]),
+                inner_dims=len(reduced), inner_shape=c_array([shape[d] for d in reduced]),
+                inner_strides=c_array([strides[d] for d in reduced]))
+
+
+def reduction_problem(op: Operator, sg: Subgraph) -> str | None:
+    """Why a reduction over a constant axis tensor cannot run (None: it can)."""
     axes = _axes(op, sg)
     if axes is None:
         return "axis must be a constant int32 tensor of valid axes"
@@ -47,13 +57,15 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     return None
 
 
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this MEAN, else why not."""
+    return check_io(op, sg) or reduction_problem(op, sg)
+
+
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     """TFLM's PrepareMeanOrSum plus the per-count multiplier QuantizedMeanOrSum derives."""
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
     axes = _axes(op, sg)
-    strides = row_major_strides(x.shape)
-    kept = [d for d in range(len(x.shape)) if d not in axes and x.shape[d] != 1]
-    reduced = [d for d in sorted(axes) if x.shape[d] != 1]
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -68,11 +80,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         function=f"edgeq_mean_{suffix}",
         struct_type="edgeq_mean_params_t",
         fields=fields(
-            outer_dims=len(kept), outer_shape=c_array([x.shape[d] for d in kept]),
-            outer_strides=c_array([strides[d] for d in kept]),
-            inner_dims=len(reduced), inner_shape=c_array([x.shape[d] for d in reduced]),
-            inner_strides=c_array([strides[d] for d in reduced]),
-            num_outputs=y.num_elements, count=count,
+            **geometry(x.shape, axes), num_outputs=y.num_elements, count=count,
             input_zero_point=x.quant.zero_point[0], output_zero_point=y.quant.zero_point[0],
             multiplier=mult, shift=shift,
         ),

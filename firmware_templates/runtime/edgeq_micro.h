@@ -217,7 +217,8 @@ typedef struct {
     int32_t is_max; /* 1: MAXIMUM, 0: MINIMUM */
 } edgeq_maxmin_params_t;
 
-/* MEAN: for each output (walked over the kept dimensions), the sum over the reduced ones. */
+/* MEAN (and REDUCE_MAX / REDUCE_MIN, which use the walk only): for each output (walked over
+ * the kept dimensions), the sum over the reduced ones. */
 typedef struct {
     int32_t outer_dims, outer_shape[EDGEQ_MAX_DIMS], outer_strides[EDGEQ_MAX_DIMS];
     int32_t inner_dims, inner_shape[EDGEQ_MAX_DIMS], inner_strides[EDGEQ_MAX_DIMS];
@@ -335,6 +336,8 @@ void edgeq_sub_s8(const edgeq_add_params_t *p, const int8_t *input1, const int8_
 void edgeq_maximum_minimum_s8(const edgeq_maxmin_params_t *p, const int8_t *input1,
                               const int8_t *input2, int8_t *output);
 void edgeq_mean_s8(const edgeq_mean_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_reduce_max_s8(const edgeq_mean_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_reduce_min_s8(const edgeq_mean_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_logistic_s8(const edgeq_sigmoid_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_tanh_s8(const edgeq_sigmoid_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_hard_swish_s8(const edgeq_hard_swish_params_t *p, const int8_t *input, int8_t *output);

@@ -190,7 +190,9 @@ def binary_case(rng, op: str) -> OneOp:
     return OneOp(op, tensors, [0, 1], [2], [0, 1], [2], opts)
 
 
-def mean_case(rng) -> OneOp:
+def mean_case(rng, op: str = "MEAN") -> OneOp:
+    """MEAN (its own output quantization) or REDUCE_MAX/REDUCE_MIN (the input's, as TFLM
+    requires) over a random set of axes."""
     rank = int(rng.integers(1, 5))
     shape = tuple(int(v) for v in rng.integers(1, 7, rank))
     axes = [a for a in range(rank) if rng.random() < 0.5] or [rank - 1]
@@ -200,9 +202,10 @@ def mean_case(rng) -> OneOp:
     axes_opt = [a - rank if rng.random() < 0.3 else a for a in axes]
     s, zp = _act_in(rng)
     so = float(np.float32(s * 10 ** rng.uniform(-1, 1)))
+    out_q = ((so,), (int(rng.integers(-128, 128)),)) if op == "MEAN" else ((s,), (zp,))
     tensors = [T(shape, "INT8", (s,), (zp,)), T((len(axes),), "INT32", data=np.array(axes_opt, np.int32)),
-               T(out, "INT8", (so,), (int(rng.integers(-128, 128)),))]
-    return OneOp("MEAN", tensors, [0, 1], [2], [0], [2], {"keep_dims": keep})
+               T(out, "INT8", *out_q)]
+    return OneOp(op, tensors, [0, 1], [2], [0], [2], {"keep_dims": keep})
 
 
 def unary_case(rng, op: str) -> OneOp:
@@ -437,6 +440,7 @@ CASES = (
     + [("split16", i) for i in range(2)] + [("concat16", i) for i in range(2)]
     + [("pack", i) for i in range(4)] + [("unpack", i) for i in range(4)] + [("resize_nearest", i) for i in range(6)]
     + [("unpack16", i) for i in range(2)] + [("resize_nearest16", i) for i in range(2)]
+    + [("reduce_max", i) for i in range(4)] + [("reduce_min", i) for i in range(2)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -465,6 +469,7 @@ MAKERS = {
     "concat16": lambda r: to_int16x8(concat_case(r)),
     "pack": lambda r: pack_case(r, "PACK"), "unpack": lambda r: pack_case(r, "UNPACK"), "resize_nearest": resize_case,
     "unpack16": lambda r: to_int16x8(pack_case(r, "UNPACK")), "resize_nearest16": lambda r: to_int16x8(resize_case(r)),
+    "reduce_max": lambda r: mean_case(r, "REDUCE_MAX"), "reduce_min": lambda r: mean_case(r, "REDUCE_MIN"),
 }
 
 

@@ -155,11 +155,15 @@ def check_supported(model: Model) -> None:
             f"{label} is a float model (no quantized tensors): quantize it first, e.g. "
             f"`edgeq quantize MODEL.keras --calib DATA.npz -o MODEL_int8.tflite`, or run it as it is "
             f"with --runtime tflm")
+    from edgeq.model.support import tflm_support
+
     items = "; ".join(f"#{i} {name}: {why}" if i >= 0 else f"{name}: {why}" for i, name, why in bad)
-    raise UnsupportedOpError(
-        f"{label}: edgeq-micro cannot run {len(bad)} op(s): {items}. "
-        f"Use --runtime tflm for this model."
-    )
+    sg = model.main
+    neither = sorted({name for i, name, _ in bad if i >= 0 and tflm_support(sg.operators[i], sg) is not None})
+    advice = ("Use --runtime tflm for this model." if not neither else
+              f"TFLM has no kernel for {', '.join(neither)} either: change the layer that makes it (for "
+              f"UpSampling2D, `edgeq quantize` converts it to RESIZE_NEAREST_NEIGHBOR).")
+    raise UnsupportedOpError(f"{label}: edgeq-micro cannot run {len(bad)} op(s): {items}. {advice}")
 
 
 def _io(sg: Subgraph, kind: str, idxs) -> tuple[IOSpec, ...]:

@@ -324,6 +324,9 @@ def _merge_inplace(ops, roots, lay: _Layout, grow: bool, align: int = ALIGN,
     return owner, sub, mlife, msize, merged
 
 
+SEARCH_BUDGET = 20_000  # layout evaluations x ops for the greedy in-place / placement searches
+
+
 def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, int] | None = None,
          external: set[int] | frozenset[int] = frozenset(), align: int = ALIGN) -> MemoryPlan:
     """Place every non-external tensor that ``ops`` touch (``sizes``: bytes per tensor).
@@ -362,6 +365,7 @@ def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, 
     n = len(ops)
     layouts: dict[frozenset[int], _Layout] = {}
     cache: dict = {}
+    stats = {"evaluations": 0}
 
     def layout(enabled: frozenset[int]) -> _Layout:
         if enabled not in layouts:
@@ -372,6 +376,7 @@ def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, 
         key = (enabled, allowed, grow)
         if key in cache:
             return cache[key]
+        stats["evaluations"] += 1
         lay = layout(enabled)
         if allowed is not None and not allowed:
             owner, sub, mlife, msize, merged = lay.owner, lay.sub, lay.glife, lay.gsize, {}
@@ -395,6 +400,12 @@ def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, 
 
     inplace_ops = frozenset(i for i, op in enumerate(ops) if op.inplace)
 
+    def over_budget() -> bool:
+        """The greedy searches stop taking steps past a budget of evaluations x ops: each step
+        tries every candidate, so a graph of hundreds of in-place ops (an unrolled RNN) would
+        take minutes. The CNNs measured here stay well inside it (person_detect: 482 x 30)."""
+        return stats["evaluations"] * max(n, 1) > SEARCH_BUDGET
+
     def quick(enabled: frozenset[int]):
         """A cheap score for comparing placement choices: all, none or the fitting in-place ops."""
         if not inplace_ops:
@@ -409,7 +420,7 @@ def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, 
                  evaluate(enabled, frozenset())]
         for start, step in ((inplace_ops, -1), (frozenset(), +1)):
             current, score = start, evaluate(enabled, start)[0]
-            while True:
+            while not over_budget():
                 moves = [current - {i} for i in sorted(current)] if step < 0 else \
                         [current | {i} for i in sorted(inplace_ops - current)]
                 if not moves:
@@ -425,7 +436,7 @@ def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, 
     every = frozenset(candidates)
     choices = [every]
     current, score = every, quick(every)
-    while current:
+    while current and not over_budget():
         nxt = min((current - {k} for k in sorted(current)), key=quick)
         if quick(nxt) >= score:
             break
