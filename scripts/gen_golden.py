@@ -336,7 +336,26 @@ def _golden():
     add("concat_fire_module", _concat_fire_module, fit=True)
     add("i16_concat_dense_branches", _concat_dense_branches, int16=True)
     add("i16_concat_fire_module", _concat_fire_module, int16=True, fit=True)
+    # ops of the layers users train (issue 17): RESIZE_NEAREST_NEIGHBOR (UpSampling2D as
+    # edgeq quantize rewrites it; a fractional factor too), REDUCE_MAX (GlobalMaxPooling2D) and
+    # REDUCE_MIN, UNPACK and PACK (an unrolled SimpleRNN returning sequences), TRANSPOSE_CONV
+    add("resize_nearest", lambda: _seq((5, 6, 3), L.Conv2D(4, 1),
+                                       L.Lambda(lambda t: keras.ops.image.resize(t, (10, 12), interpolation="nearest")),
+                                       L.Lambda(lambda t: keras.ops.image.resize(t, (7, 9), interpolation="nearest"))))
+    add("reduce_max_min", _reduce_max_min)
+    add("rnn_unpack_pack", lambda: _seq((6, 4), L.SimpleRNN(5, return_sequences=True, unroll=True), L.Dense(3)))
+    add("transpose_conv", lambda: _seq((5, 4, 3), L.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu"),
+                                       L.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="valid")))
     return g
+
+
+def _reduce_max_min():
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input((6, 5, 3))
+    x = L.Conv2D(6, 3, padding="same")(inp)
+    return keras.Model(inp, [L.GlobalMaxPooling2D()(x), L.Lambda(lambda t: keras.ops.min(t, axis=1))(x)])
 
 
 def _concat_dense_branches():

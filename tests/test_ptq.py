@@ -166,7 +166,7 @@ def test_cli_quantize_eval_and_report(trained, edgeq_cmd, tmp_path):
 
 @pytest.mark.parametrize(
     "case",
-    ["missing_model", "tflite_as_model", "no_x", "bad_shape", "no_outdir", "eval_no_y", "bad_mode", "report16"],
+    ["missing_model", "tflite_as_model", "no_x", "bad_shape", "no_outdir", "eval_bad_labels", "bad_mode", "report16"],
 )
 def test_cli_errors_are_one_line_and_write_nothing(case, trained, edgeq_cmd, tmp_path):
     _, path, d, _ = trained
@@ -186,8 +186,10 @@ def test_cli_errors_are_one_line_and_write_nothing(case, trained, edgeq_cmd, tmp
     elif case == "no_outdir":
         out = tmp_path / "missing_dir" / "q.tflite"
         args[2] = str(out)
-    elif case == "eval_no_y":
-        args += ["--eval", str(d / "calib.npz")]
+    elif case == "eval_bad_labels":  # (an --eval file without labels is scored against the float model)
+        with np.load(d / "calib.npz") as z:
+            np.savez(tmp_path / "e.npz", x=z["x"], y=np.full(len(z["x"]), 99))
+        args += ["--eval", str(tmp_path / "e.npz")]
     elif case == "bad_mode":
         args += ["--mode", "int4"]
     elif case == "report16":

@@ -48,4 +48,5 @@ from edgeq.ops import (  # noqa: E402,F401
     strided_slice,
     sub,
     transpose,
+    transpose_conv,
 )

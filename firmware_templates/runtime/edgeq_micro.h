@@ -281,6 +281,14 @@ typedef struct {
     int32_t copy_size[EDGEQ_MAX_SPLIT_OUTPUTS]; /* bytes per outer step, per output */
 } edgeq_split_params_t;
 
+/* TRANSPOSE_CONV: the scatter into an int32 scratch of the whole output, then requantization. */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
+    int32_t stride_h, stride_w, pad_h, pad_w;
+    int32_t input_offset, output_offset, act_min, act_max;
+    const int32_t *multiplier, *shift; /* per output channel */
+} edgeq_transpose_conv_params_t;
+
 /* PACK / UNPACK: for each outer step, one block of each of `count` slices in the packed tensor. */
 typedef struct {
     int32_t outer, count, block; /* block in bytes */
@@ -347,6 +355,9 @@ void edgeq_leaky_relu_s8(const edgeq_leaky_relu_params_t *p, const int8_t *input
 void edgeq_pad_s8(const edgeq_pad_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_gather(const edgeq_gather_params_t *p, const void *input, void *output);
 void edgeq_split(const edgeq_split_params_t *p, const void *input, void *const outputs[]);
+void edgeq_transpose_conv_s8(const edgeq_transpose_conv_params_t *p, const int8_t *input,
+                             const int8_t *filter, const int32_t *bias, int8_t *output,
+                             void *scratch);
 void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
 void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
 void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);

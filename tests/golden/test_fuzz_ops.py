@@ -316,6 +316,33 @@ def split_case(rng) -> OneOp:
     return OneOp("SPLIT_V", tensors, [0, 1, 2], out_idx, [0], out_idx, {"num_splits": n})
 
 
+def transpose_conv_case(rng) -> OneOp:
+    """Conv2DTranspose as the converter writes it: SAME (out = in x stride) or VALID (out =
+    (in - 1) x stride + k), per-channel or per-tensor weights, with or without a bias."""
+    h, w = (int(v) for v in rng.integers(1, 7, 2))
+    kh, kw = (int(v) for v in rng.integers(1, 5, 2))
+    sh, sw = (int(v) for v in rng.integers(1, 4, 2))
+    pad = str(rng.choice(["SAME", "VALID"]))
+    oh, ow = (h * sh, w * sw) if pad == "SAME" else ((h - 1) * sh + kh, (w - 1) * sw + kw)
+    cin, cout = int(rng.integers(1, 6)), int(rng.integers(1, 7))
+    s_in, zp_in = _act_in(rng)
+    n_scales = cout if rng.random() < 0.7 else 1
+    w_scales = tuple(_scale(rng, -3, -1.3) for _ in range(n_scales))
+    s_out = float(np.float32(s_in * np.mean(w_scales) * 10 ** rng.uniform(-0.5, 2.8)))
+    tensors = [T((4,), "INT32", data=np.array([1, oh, ow, cout], np.int32)),
+               T((cout, kh, kw, cin), "INT8", w_scales, (0,) * n_scales, 0,
+                 rng.integers(-127, 128, (cout, kh, kw, cin), dtype=np.int8)),
+               T((1, h, w, cin), "INT8", (s_in,), (zp_in,)),
+               T((1, oh, ow, cout), "INT8", (s_out,), (int(rng.integers(-128, 128)),))]
+    inputs = [0, 1, 2]
+    if rng.random() < 0.7:
+        tensors.append(T((cout,), "INT32", tuple(s_in * s for s in w_scales), (0,) * n_scales, 0,
+                         rng.integers(-30000, 30000, cout, dtype=np.int32)))
+        inputs.append(4)
+    opts = {"padding": pad, "stride_h": sh, "stride_w": sw, "act": str(rng.choice(ACTS))}
+    return OneOp("TRANSPOSE_CONV", tensors, inputs, [3], [2], [3], opts)
+
+
 def pack_case(rng, op: str) -> OneOp:
     """PACK (N inputs stacked on a new axis) or UNPACK (the reverse), negative axes too."""
     rank = int(rng.integers(1, 4))
@@ -441,6 +468,7 @@ CASES = (
     + [("pack", i) for i in range(4)] + [("unpack", i) for i in range(4)] + [("resize_nearest", i) for i in range(6)]
     + [("unpack16", i) for i in range(2)] + [("resize_nearest16", i) for i in range(2)]
     + [("reduce_max", i) for i in range(4)] + [("reduce_min", i) for i in range(2)]
+    + [("transpose_conv", i) for i in range(8)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -470,6 +498,7 @@ MAKERS = {
     "pack": lambda r: pack_case(r, "PACK"), "unpack": lambda r: pack_case(r, "UNPACK"), "resize_nearest": resize_case,
     "unpack16": lambda r: to_int16x8(pack_case(r, "UNPACK")), "resize_nearest16": lambda r: to_int16x8(resize_case(r)),
     "reduce_max": lambda r: mean_case(r, "REDUCE_MAX"), "reduce_min": lambda r: mean_case(r, "REDUCE_MIN"),
+    "transpose_conv": transpose_conv_case,
 }
 
 

@@ -104,6 +104,11 @@ def _options(op: str, o: dict):
         x = s.SplitOptionsT() if op == "SPLIT" else s.SplitVOptionsT()
         x.numSplits = o["num_splits"]
         return (s.BuiltinOptions.SplitOptions if op == "SPLIT" else s.BuiltinOptions.SplitVOptions), x
+    if op == "TRANSPOSE_CONV":
+        x = s.TransposeConvOptionsT()
+        x.padding, x.strideW, x.strideH = _PAD[o["padding"]], o["stride_w"], o["stride_h"]
+        x.fusedActivationFunction = _ACT[o["act"]]
+        return s.BuiltinOptions.TransposeConvOptions, x
     if op == "PACK":
         x = s.PackOptionsT()
         x.valuesCount, x.axis = o["values_count"], o["axis"]
