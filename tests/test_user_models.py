@@ -106,6 +106,15 @@ def test_user_model_through_the_pipeline(name, models, tmp_path):
     for out in rep["outputs"]:
         assert out["accuracy"] is not None or (out["mse"] is not None and out["against"] == "targets"), out
     _no_leftovers(tmp_path)
+    if name == "upsampling":  # no labels: scored against the float Keras model (--float-model)
+        with np.load(data) as z:
+            np.savez(tmp_path / "x_only.npz", x=z["x"])
+        b = _cli("bench", "m.tflite", "--target", "mps2-an386", "--data", "x_only.npz", "--float-model", keras_path,
+                 "--json", "f.json", cwd=tmp_path)
+        assert b.returncode == 0, b.stderr
+        out = json.loads((tmp_path / "f.json").read_text())["outputs"][0]
+        assert out["against"] == "float model" and out["snr_db"] > 10 and out["cosine"] > 0.9, out
+        assert "vs float model" in b.stdout
 
 
 @pytest.mark.parametrize("name", QAT_OK)
