@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from edgeq.errors import EdgeqError
+from edgeq.fileio import write_atomic
 
 KINDS = ("int8", "int16x8", "qat", "float")
 TIMEOUT_S = float(os.environ.get("EDGEQ_CONVERT_TIMEOUT", "3600"))
@@ -84,39 +85,43 @@ def convert(saved_model: Path, kind: str, workdir: Path, calib: Sequence[np.ndar
     raise EdgeqError(f"the TFLite converter exited with status {rc}; nothing written")
 
 
-def _run(job: dict) -> bytes:
+def configure(converter, kind: str, calib: Sequence[np.ndarray] = (), input_names: Sequence[str] | None = None,
+              integer_io: bool = True):
+    """Set ``converter`` (a TFLiteConverter) up for ``kind``: "float" leaves it alone; "int8" /
+    "int16x8" calibrate on ``calib`` (fed by ``input_names`` when given) with a float fallback
+    so that the float ops can be named; "qat" takes the trained ranges. ``integer_io``: int8
+    (int16) model inputs and outputs. Returns the converter."""
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_saved_model(job["saved_model"])
-    kind = job["kind"]
     if kind == "float":
-        return converter.convert()
+        return converter
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    io_type = tf.int16 if kind == "int16x8" else tf.int8
     if kind in ("int8", "int16x8"):
-        with np.load(job["calib"]) as z:
-            calib = [z[f"arr_{i}"] for i in range(len(z.files))]
-
-        names = job.get("input_names")
-
         def representative():
             for i in range(calib[0].shape[0]):
                 sample = [x[i: i + 1] for x in calib]
-                yield dict(zip(names, sample)) if names else sample
+                yield dict(zip(input_names, sample)) if input_names else sample
 
         converter.representative_dataset = representative
-        if kind == "int8":
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
-                                                   tf.lite.OpsSet.TFLITE_BUILTINS]
-        else:
-            converter.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
-                tf.lite.OpsSet.TFLITE_BUILTINS,
-            ]
-    if job["integer_io"]:
+        first = (tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if kind == "int8"
+                 else tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8)
+        converter.target_spec.supported_ops = [first, tf.lite.OpsSet.TFLITE_BUILTINS]
+    if integer_io:
+        io_type = tf.int16 if kind == "int16x8" else tf.int8
         converter.inference_input_type = io_type
         converter.inference_output_type = io_type
-    return converter.convert()
+    return converter
+
+
+def _run(job: dict) -> bytes:
+    import tensorflow as tf
+
+    calib = []
+    if job["calib"]:
+        with np.load(job["calib"]) as z:
+            calib = [z[f"arr_{i}"] for i in range(len(z.files))]
+    converter = tf.lite.TFLiteConverter.from_saved_model(job["saved_model"])
+    return configure(converter, job["kind"], calib, job.get("input_names"), job["integer_io"]).convert()
 
 
 def main(argv: Sequence[str]) -> int:
@@ -128,19 +133,13 @@ def main(argv: Sequence[str]) -> int:
             warnings.simplefilter("ignore")
             flatbuffer = _run(job)
             if job.get("float_out"):
-                _write(job["float_out"], _run(dict(job, kind="float")))
+                write_atomic(job["float_out"], _run(dict(job, kind="float")))
     except Exception as exc:  # the converter's own refusal: one line for the parent
         msg = " ".join(str(exc).split())[:300] or type(exc).__name__
         Path(job["error"]).write_text(f"the TFLite converter failed: {msg}\n")
         return 1
-    _write(job["out"], flatbuffer)
+    write_atomic(job["out"], flatbuffer)
     return 0
-
-
-def _write(path: str, data: bytes) -> None:
-    tmp = Path(path + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 if __name__ == "__main__":

@@ -213,27 +213,7 @@ def make_converter(
 
     shapes = [tuple(x.shape[1:]) for x in calib]
     converter = tf.lite.TFLiteConverter.from_saved_model(str(_saved_model_dir(model, shapes, workdir)))
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    n = calib[0].shape[0]
-
-    def representative():
-        for i in range(n):
-            yield [x[i : i + 1] for x in calib]
-
-    converter.representative_dataset = representative
-    if mode == "int8":
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
-        io_type = tf.int8
-    else:
-        converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
-            tf.lite.OpsSet.TFLITE_BUILTINS,
-        ]
-        io_type = tf.int16
-    if integer_io:
-        converter.inference_input_type = io_type
-        converter.inference_output_type = io_type
-    return converter
+    return convert_worker.configure(converter, mode, calib, integer_io=integer_io)
 
 
 def find_float_ops(model: Model, mode: str = "int8") -> list[FloatOp]:
@@ -413,16 +393,18 @@ def quantize(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="edgeq-ptq-") as tmp:
         saved = _saved_model_dir(model, [tuple(x.shape[1:]) for x in chosen], Path(tmp))
+        names = None if isinstance(model, Path) else keras_io_names(model)
         float_bytes = None
         for attempt in range(_CONVERT_ATTEMPTS):
-            flatbuffer = convert_worker.convert(saved, mode, Path(tmp), chosen, input_names=(
-                None if isinstance(model, Path) else keras_io_names(model)[0]), also_float=float_size)
+            flatbuffer = convert_worker.convert(saved, mode, Path(tmp), chosen, input_names=names and names[0],
+                                                also_float=float_size)
             if float_size:
                 flatbuffer, float_fb = flatbuffer
                 float_bytes = len(float_fb)
-            if not isinstance(model, Path):
-                flatbuffer = signature.reorder_io(flatbuffer, *keras_io_names(model))
-            if not _dead_split_left_float(read_model(flatbuffer), mode):
+            if names:
+                flatbuffer = signature.reorder_io(flatbuffer, *names)
+            ir = read_model(flatbuffer)
+            if not _dead_split_left_float(ir, mode):
                 break
             log.info("attempt %d left a SPLIT with an unused output in float; converting again", attempt + 1)
         conv = check_conversion(
@@ -431,7 +413,7 @@ def quantize(
         )
     seconds = time.perf_counter() - start
     flatbuffer = conv.flatbuffer
-    notes += runtime_warnings(read_model(flatbuffer))
+    notes += runtime_warnings(ir)
     report = QuantizeReport(
         mode=mode,
         samples=chosen[0].shape[0],

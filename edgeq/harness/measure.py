@@ -215,7 +215,8 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     from edgeq.harness import metrics
     from edgeq.model.signature import io_names
 
-    out_names = [n or f"output {i}" for i, n in enumerate(io_names(model_path.read_bytes())[1])]
+    model_bytes = model_path.read_bytes()
+    out_names = [n or f"output {i}" for i, n in enumerate(io_names(model_bytes)[1])]
     out_sizes = [metrics.sample_size(s.shape) for s in specs_out]
     if data is not None:
         inputs = npzio.load_inputs(data, specs_in)
@@ -251,7 +252,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         measured = None
     profiles = _profiles(model_path, target, inputs, runtime, compare_with, budget, step, kernels) if profile else None
     step("TFLM reference", 0, n)
-    ref = TflmReference(model_path.read_bytes()).run(*inputs)
+    ref = TflmReference(model_bytes).run(*inputs)
     step("TFLM reference", n, n)  # one batched call: the bar jumps to done
     mismatched, first = compare(result.outputs, ref)
     if first:

@@ -58,8 +58,10 @@ class Score:
 
 
 def sample_size(shape: Sequence[int]) -> int:
-    dims = tuple(shape[1:]) if len(shape) > 1 and shape[0] == 1 else tuple(shape)
-    return int(np.prod(dims, dtype=np.int64))
+    """Values a sample of a tensor has (its shape without the batch dimension of 1)."""
+    from edgeq.harness.npzio import sample_shape
+
+    return int(np.prod(sample_shape(shape), dtype=np.int64))
 
 
 def label_keys(n_outputs: int, files: Sequence[str]) -> list[str | None]:

@@ -41,6 +41,14 @@ def geometry(shape, axes) -> dict:
                 inner_strides=c_array([strides[d] for d in reduced]))
 
 
+def reduced_count(shape, axes) -> int:
+    """Input elements per output of a reduction over ``axes``."""
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
+
+
 def reduction_problem(op: Operator, sg: Subgraph) -> str | None:
     """Why a reduction over a constant axis tensor cannot run (None: it can)."""
     axes = _axes(op, sg)
@@ -49,9 +57,7 @@ def reduction_problem(op: Operator, sg: Subgraph) -> str | None:
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
     if len(x.shape) > MAX_DIMS:
         return f"more than {MAX_DIMS} dimensions"
-    count = 1
-    for a in axes:
-        count *= x.shape[a]
+    count = reduced_count(x.shape, axes)
     if count == 0 or x.num_elements // count != y.num_elements:
         return "output size does not match the reduction"
     return None
@@ -66,9 +72,7 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     """TFLM's PrepareMeanOrSum plus the per-count multiplier QuantizedMeanOrSum derives."""
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
     axes = _axes(op, sg)
-    count = 1
-    for a in axes:
-        count *= x.shape[a]
+    count = reduced_count(x.shape, axes)
     mult, shift = quantize_multiplier(float(f32(x.quant.scale[0])) / float(f32(y.quant.scale[0])))
     # the division by the element count folded into the multiplier, in int64 as TFLM does
     n_shift = min(count.bit_length() - 1, 32, 31 + shift)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops._common import Arg, KernelCall, check_io_int8, fields, register
-from edgeq.ops.mean import _axes, geometry, reduction_problem
+from edgeq.ops.mean import _axes, geometry, reduced_count, reduction_problem
 
 OPS = ("REDUCE_MAX", "REDUCE_MIN")
 
@@ -25,14 +25,11 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
     axes = _axes(op, sg)
-    count = 1
-    for a in axes:
-        count *= x.shape[a]
     return KernelCall(
         source="reduce_minmax.c",
         function="edgeq_reduce_max_s8" if op.name == "REDUCE_MAX" else "edgeq_reduce_min_s8",
         struct_type="edgeq_mean_params_t",
-        fields=fields(**geometry(x.shape, axes), num_outputs=y.num_elements, count=count,
+        fields=fields(**geometry(x.shape, axes), num_outputs=y.num_elements, count=reduced_count(x.shape, axes),
                       input_zero_point=0, output_zero_point=0, multiplier=0, shift=0),
         args=(Arg(op.inputs[0], "int8_t"), Arg(op.outputs[0], "int8_t", True)),
     )
