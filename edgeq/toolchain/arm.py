@@ -274,9 +274,12 @@ def layout_bytes(layout) -> int:
     return max((o + n for o, n in layout), default=1) or 1
 
 
-def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
+def firmware_sources(sources, target, *, diag: bool = False, model_id: str | None = None) -> dict[str, str]:
     """Every file of the firmware for ``sources`` (:class:`NativeSources`) on ``target``:
-    the generated model, the rendered app and linker script, the board support."""
+    the generated model, the rendered app and linker script, the board support.
+    ``model_id``: what ``m-model-[...]`` answers (default: the model's file name); an MLPerf
+    Tiny id also brings that benchmark's input and result handling (:mod:`edgeq.harness.mlperf`)."""
+    from edgeq.harness import mlperf
     from edgeq import __version__ as version
     from edgeq.codegen.templates import render
 
@@ -297,7 +300,11 @@ def firmware_sources(sources, target, *, diag: bool = False) -> dict[str, str]:
            "inputs": ins, "outputs": outs, "in_bytes": layout_bytes(io_layout(sources.inputs)),
            "out_bytes": layout_bytes(io_layout(sources.outputs)), "diag": diag,
            "runtime_name": sources.runtime_name, "has_init": sources.has_init,
-           "profile": sources.profile}
+           "profile": sources.profile, "model_id": sources.model_name,
+           "dut": {"input": "raw", "result": "outputs"}}
+    if model_id is not None:
+        ctx["dut"] = mlperf.dut_profile(model_id, sources.inputs, sources.outputs)
+        ctx["model_id"] = model_id
     files = dict(sources.files)
     files["main.c"] = render("app/main.c.j2", ctx)
     files.update(board_files(target))
@@ -391,11 +398,12 @@ def build_program(files: Mapping[str, str], target, name: str) -> Firmware:
 
 def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: bool = False,
                    flash_limit: int | None = None, ram_limit: int | None = None,
-                   limit_name: str | None = None) -> Firmware:
+                   limit_name: str | None = None, model_id: str | None = None) -> Firmware:
     """Compile and link the firmware (cached); copy ``firmware.elf``/``.map`` and the
     sources into ``out_dir`` when given. ``flash_limit``/``ram_limit`` (bytes; default the
     board's) make a model that does not fit a ModelTooBigError before anything runs;
-    ``limit_name`` (a part, e.g. "STM32L4R5ZI") is what the refusal names."""
+    ``limit_name`` (a part, e.g. "STM32L4R5ZI") is what the refusal names; ``model_id``: see
+    :func:`firmware_sources`."""
     require()
     flash_limit = flash_limit or target.flash.size
     ram_limit = ram_limit or target.ram.size
@@ -406,7 +414,7 @@ def build_firmware(sources, target, out_dir: str | Path | None = None, *, diag: 
     if sources.arena_size > ram_limit:
         raise ModelTooBigError(f"{sources.model_name}: the arena takes {sources.arena_size} B, "
                                f"more than the {ram_limit} B of RAM on {where}")
-    files = firmware_sources(sources, target, diag=diag)
+    files = firmware_sources(sources, target, diag=diag, model_id=model_id)
     elf, map_file, report = _compile_link(files, target, sources.model_name, include_dirs=sources.include_dirs,
                                           defines=sources.defines, libraries=sources.libraries)
     if report.flash_bytes > flash_limit or report.ram_bytes > ram_limit:
