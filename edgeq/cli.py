@@ -439,6 +439,50 @@ def bench(
 
 @app.command()
 @handles_errors
+def serve(
+    model: Path = typer.Argument(..., help="Full-integer .tflite model."),
+    target: str = typer.Option(..., "--target", help=f"An emulated board: {_boards()}."),
+    runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM application; needs EDGEQ_TFLM_DIR)."),
+    model_id: Optional[str] = typer.Option(None, "--model-id", help="What m-model-[...] answers (default: the file name). MLPerf Tiny ids (kws01, vww01, ic01, ad01) also bring the reference submissions' input and result handling."),
+    link: Path = typer.Option(Path("edgeq-dut"), "--link", help="The stable path (a symlink to the pty) hosts open."),
+    kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
+    timing: str = typer.Option("realtime", "--timing", help="realtime: instruction-counted emulated time, paced to this machine's clock; emulated: the same laps, as fast as QEMU runs; host: this machine's time (laps vary)."),
+    icount_shift: int = typer.Option(5, "--icount-shift", min=0, max=10, help="Emulated time: each instruction takes 2^S ns (5: 31.25 MHz at one instruction a cycle; 0: 1 GHz)."),
+    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", help="Stop when no host has the port open for this many seconds."),
+) -> None:
+    """Keep MODEL running on an emulated board behind a serial port (the device protocol) until Ctrl-C."""
+    from edgeq.harness import serve as serving
+
+    def ready(s: serving.Serving) -> None:
+        # plain lines (no wrapping): scripts wait for the first one to know the port is up
+        print(f"serving {s.model} on {s.board} ({s.runtime}) at {s.link} -> {s.pty}")
+        print(f"model id {s.model_id}" + ("" if s.mlperf else
+              " (not an MLPerf Tiny id: the MLCommons runner looks up kws01, vww01, ic01, ad01)"))
+        print(s.timing)
+        print("Ctrl-C or SIGTERM stops it", flush=True)
+
+    why = serving.serve(model, target, runtime=runtime, model_id=model_id, link=link, kernels=kernels,
+                        timing=timing, icount_shift=icount_shift, idle_timeout=idle_timeout, on_ready=ready)
+    print(f"stopped ({why}); QEMU ended, {link} removed", flush=True)
+
+
+@app.command("mlperf-runner", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@handles_errors
+def mlperf_runner(
+    ctx: typer.Context,
+    runner_dir: Path = typer.Argument(..., help="The MLCommons runner: benchmark/runner in a checkout of mlcommons/tiny."),
+    port: Path = typer.Option(Path("edgeq-dut"), "--port", help="The served board's link (edgeq serve --link)."),
+) -> None:
+    """Run the MLCommons MLPerf Tiny runner unmodified against `edgeq serve`: edgeq mlperf-runner DIR -- ARGS."""
+    from edgeq.harness import mlperf_runner as runner
+
+    rc = runner.run(runner_dir, list(ctx.args), port=port)
+    if rc != 0:
+        raise typer.Exit(rc)
+
+
+@app.command()
+@handles_errors
 def targets() -> None:
     """The boards, and whether each can run here (emulator and toolchain)."""
     from rich.table import Table

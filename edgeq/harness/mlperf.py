@@ -29,6 +29,7 @@ Every result prints as C's ``%0.3f`` does (correctly rounded, ties to even).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -167,3 +168,50 @@ def result_values(bench: Benchmark | None, outputs, data: bytes, specs_out) -> l
 def format_result(values) -> str:
     """``m-results-[...]`` as the device prints it (each value as C's ``%0.3f``)."""
     return "m-results-[" + ",".join("%0.3f" % v for v in values) + "]"
+
+
+def runner_inputs(records: list[dict], dataset_dir: str | Path) -> list[tuple[str, bytes]]:
+    """The bytes the runner sent before each inference in its ``results.json`` records:
+    the whole file, or for ad01 the window of each segment in turn (``bytes_to_send`` bytes
+    every ``stride``), in the order the runner loaded them."""
+    dataset_dir = Path(dataset_dir)
+    seen: dict[str, int] = {}
+    sent = []
+    for rec in records:
+        if "infer" not in rec or "file" not in rec:
+            continue
+        data = (dataset_dir / rec["file"]).read_bytes()
+        if rec.get("bytes_to_send"):
+            k = seen.get(rec["file"], 0)
+            seen[rec["file"]] = k + 1
+            size, stride = int(rec["bytes_to_send"]), int(rec["stride"])
+            data = data[k * stride:k * stride + size]
+        sent.append((rec["file"], data))
+    return sent
+
+
+def check_runner_results(results_json: str | Path, dataset_dir: str | Path, model_path: str | Path,
+                         model_id: str) -> tuple[int, list[str]]:
+    """Every result vector the runner read (its session's ``results.json``) against
+    ``edgeq run --target host`` on the same data after the reference's preprocessing, as the
+    device prints them (``%0.3f``). Returns the number compared and the mismatches."""
+    import json
+
+    from edgeq.codegen.native.emit import io_specs
+    from edgeq.harness import hostrun
+    from edgeq.model.reader import read_model
+
+    bench = benchmark(model_id)
+    records = json.loads(Path(results_json).read_text())
+    sent = runner_inputs(records, dataset_dir)
+    specs_in, specs_out = io_specs(read_model(model_path))
+    x = np.stack([preprocess(bench, data, specs_in[0]) for _, data in sent])
+    _, outs = hostrun.run_native(model_path, [x])
+    results = [rec["infer"]["results"] for rec in records if "infer" in rec and "file" in rec]
+    bad = []
+    for i, ((name, data), got) in enumerate(zip(sent, results)):
+        want = result_values(bench, [o[i] for o in outs], data, specs_out)
+        want = [float("%0.3f" % v) for v in want]
+        if want != list(got):
+            bad.append(f"{name} (record {i}): runner read {got}, host gives {want}")
+    return len(sent), bad

@@ -128,7 +128,8 @@ class RunResult:
 
 
 def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
-             batch: bool, blocks_out: Path | None = None, monitor: str = "none", mark: bool = False) -> list[str]:
+             batch: bool, blocks_out: Path | None = None, monitor: str = "none", mark: bool = False,
+             icount_shift: int = 0, icount_align: bool = False) -> list[str]:
     qemu = find_qemu()
     if qemu is None:
         raise MissingToolError(f"{QEMU} not found: {APT_HINT}")
@@ -142,7 +143,7 @@ def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
     cmd = [qemu, "-M", target.qemu_machine, "-display", "none", "-monitor", monitor, *serial_args,
            "-semihosting-config", "enable=on,target=native", "-kernel", str(fw.elf)]
     if icount:
-        cmd += ["-icount", "shift=0"]
+        cmd += ["-icount", f"shift={icount_shift}" + (",align=on" if icount_align else "")]
     if plugin_out is not None:
         plugin = plugin_path()
         args = f"{plugin},begin=0x{fw.symbols[BEGIN] & ~1:x},end=0x{fw.symbols[END] & ~1:x},out={plugin_out}"
@@ -173,12 +174,16 @@ def _kill(proc: subprocess.Popen) -> None:
                 stream.close()
 
 
+# Ctrl-C, and the SIGTERM/SIGHUP that `edgeq serve` turns into a stop, wait while QEMU starts
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
 def _no_core_dumps() -> None:
     # QEMU aborts on a guest lockup ("qemu: fatal: Lockup"): no core file for that
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back in the parent while it starts QEMU
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held back in the parent while it starts QEMU
 
 
 @contextlib.contextmanager
@@ -187,10 +192,10 @@ def _qemu(cmd: list[str], cwd: Path) -> Iterator[subprocess.Popen]:
     # own session: Ctrl-C in the terminal reaches edgeq (which kills QEMU in finally), and
     # killpg reaches anything QEMU spawned
     # stderr to a file, not a pipe: a chatty QEMU never blocks on a full pipe
-    # Ctrl-C (SIGINT) is held back while QEMU starts: one arriving inside Popen (QEMU already
+    # Ctrl-C (SIGINT; also SIGTERM, SIGHUP) is held back while QEMU starts: one arriving inside Popen (QEMU already
     # running, its Popen not yet returned) would leave no handle to stop it with, an orphan
     # QEMU spinning at full speed; held, it arrives below, where the finally stops QEMU
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         with open(cwd / "qemu.err", "wb") as err:
             proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
