@@ -346,7 +346,49 @@ def _golden():
     add("rnn_unpack_pack", lambda: _seq((6, 4), L.SimpleRNN(5, return_sequences=True, unroll=True), L.Dense(3)))
     add("transpose_conv", lambda: _seq((5, 4, 3), L.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu"),
                                        L.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="valid")))
+    add("depth_space", _depth_space)
+    add("arg_max_min", _arg_max_min)
+    add("gather", _gather)
     return g
+
+
+def _gather():
+    """GATHER with constant coordinates: channels picked (and repeated) after a conv, rows of a map."""
+    import keras
+    import tensorflow as tf
+    from keras import layers as L
+
+    inp = keras.Input((5, 4, 3))
+    x = L.Conv2D(6, 3, padding="same")(inp)
+    x = L.Lambda(lambda t: tf.gather(t, [4, 0, 2, 2], axis=-1))(x)
+    x = L.Lambda(lambda t: tf.gather(t, [3, 1], axis=1))(x)
+    return keras.Model(inp, L.Conv2D(2, 1)(x))
+
+
+def _depth_space():
+    """DEPTH_TO_SPACE (a sub-pixel upsampling head) and SPACE_TO_DEPTH (a space-to-depth stem)."""
+    import keras
+    import tensorflow as tf
+    from keras import layers as L
+
+    inp = keras.Input((4, 6, 2))
+    x = L.Conv2D(8, 3, padding="same")(inp)
+    x = L.Lambda(lambda t: tf.nn.depth_to_space(t, 2))(x)  # 8x12x2
+    x = L.Lambda(lambda t: tf.nn.space_to_depth(t, 4))(x)  # 2x3x32
+    return keras.Model(inp, L.Conv2D(3, 1)(x))
+
+
+def _arg_max_min():
+    """ARG_MAX over the classes of a Dense head and ARG_MIN over one axis of a conv map (int32 outputs)."""
+    import keras
+    import tensorflow as tf
+    from keras import layers as L
+
+    inp = keras.Input((5, 4, 3))
+    x = L.Conv2D(6, 3, padding="same")(inp)
+    logits = L.Dense(7)(L.Flatten()(x))
+    return keras.Model(inp, [L.Lambda(lambda t: tf.argmax(t, axis=-1, output_type=tf.int32))(logits),
+                             L.Lambda(lambda t: tf.argmin(t, axis=1, output_type=tf.int32))(x)])
 
 
 def _reduce_max_min():

@@ -174,3 +174,40 @@ def test_fuzz_cases_fast_firmware_bit_exact(board, kind, tmp_path):
         if fast == 4:
             break
     assert fast == 4
+
+
+# ops added for models users deploy (issue 18): their golden models and fuzz cases on the
+# board, 100 random inputs each, byte for byte with TFLM
+OP_GOLDEN = ("resize_nearest", "reduce_max_min", "rnn_unpack_pack", "transpose_conv", "depth_space", "arg_max_min",
+             "gather")
+OP_FUZZ = ("pack", "unpack", "resize_nearest", "reduce_max", "transpose_conv", "depth_to_space", "space_to_depth",
+           "arg_max", "arg_min", "gather")
+
+
+@pytest.mark.parametrize("name", OP_GOLDEN)
+def test_op_golden_model_on_mps2_an386(name):
+    _tools()
+    path = ROOT / "tests" / "golden" / "models" / f"{name}.tflite"
+    _assert_like_tflm(path, "mps2-an386", _random(path, 100, 700 + OP_GOLDEN.index(name)), require_fast=False)
+
+
+def test_op_fuzz_cases_on_mps2_an386(tmp_path):
+    """Two fuzz cases of each kind (tests/golden/test_fuzz_ops.py) with batch 1."""
+    _tools()
+    from edgeq.codegen.native.emit import io_specs
+    from edgeq.model.reader import read_model
+    from test_fuzz_ops import MAKERS, build
+
+    for kind in OP_FUZZ:
+        done = 0
+        for i in range(40):
+            path = tmp_path / f"{kind}{i}.tflite"
+            path.write_bytes(build(MAKERS[kind](np.random.default_rng(1000 * list(MAKERS).index(kind) + i))))
+            specs = [s for group in io_specs(read_model(path)) for s in group]
+            if any(len(spec.shape) < 2 or spec.shape[0] != 1 for spec in specs):
+                continue  # samples of batch 1 (a leading dimension of 1), in and out
+            _assert_like_tflm(path, "mps2-an386", _random(path, 100, i), f"(fuzz {kind}{i})", require_fast=False)
+            done += 1
+            if done == 2:
+                break
+        assert done == 2, kind

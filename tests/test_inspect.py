@@ -496,3 +496,38 @@ def test_plan_shows_placed_concatenations(edgeq_cmd):
     human = subprocess.run([edgeq_cmd, "inspect", str(golden / "i16_concat_fire_module.tflite"), "--plan"],
                            capture_output=True, text=True, check=True, timeout=120, env={**os.environ, "COLUMNS": "200"}).stdout
     assert "CONCATENATION #5: 1 of 2 inputs placed in their slices, the rest copied" in human
+
+
+def test_inspect_lists_ops_neither_runtime_runs(tmp_path):
+    """An op TFLM has no kernel for and edgeq-micro does not implement is listed as run by
+    neither runtime (JSON and text); a model both run says so."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "tests" / "golden"))
+    from tflite_builder import OneOp, T, build
+
+    from edgeq.ops import REGISTRY
+
+    op = next(o for o in ("UNIQUE", "RANK", "WHERE", "TOPK_V2") if o not in TFLM_BUILTIN_OPS and o not in REGISTRY)
+    m = OneOp("ARG_MAX", [T((1, 6), "INT8", (0.1,), (0,)), T((1,), "INT32", data=np.array([1], np.int32)),
+                          T((1,), "INT32")], [0, 1], [2], [0], [2], {"output_type": "INT32"})
+    path = tmp_path / "argmax.tflite"
+    path.write_bytes(build(m))
+    r = build_report(read_model(path))
+    assert r["unsupported_by_both"] == []
+    assert "every op runs on at least one runtime" in _text(r)
+    bad = OneOp(op, [T((4,), "INT8", (0.1,), (0,)), T((4,), "INT8", (0.1,), (0,))], [0], [1], [0], [1])
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(build(bad))
+    r = build_report(read_model(path))
+    assert [(m["index"], m["name"]) for m in r["unsupported_by_both"]] == [(0, op)]
+    assert set(r["unsupported_by_both"][0]["reasons"]) == {"tflm", "native"}
+    assert f"neither runtime runs: #0 {op}" in _text(r)
+
+
+def _text(report) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(render(report))
+    return console.export_text()

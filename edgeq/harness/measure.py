@@ -107,7 +107,11 @@ def random_inputs(specs, n: int = RANDOM_SAMPLES, seed: int = 0) -> list[np.ndar
     for spec in specs:
         shape = (n, *sample_shape(spec.shape))
         dt = spec.numpy_dtype
-        if np.issubdtype(dt, np.integer):
+        if dt == np.int32:
+            # int32 inputs are indices (GATHER's coordinates): 0 and 1 are valid wherever an
+            # axis has two entries; the full range would read out of bounds in TFLM
+            out.append(rng.integers(0, 2, size=shape, dtype=dt))
+        elif np.issubdtype(dt, np.integer):
             info = np.iinfo(dt)
             out.append(rng.integers(info.min, int(info.max) + 1, size=shape, dtype=dt))
         else:

@@ -26,10 +26,13 @@ def native_support(op: Operator, subgraph: Subgraph) -> str | None:
 # registry (codegen, inspect) sees the full table. At the end: they import REGISTRY above.
 from edgeq.ops import (  # noqa: E402,F401
     add,
+    arg_min_max,
     concatenation,
     conv_2d,
+    depth_to_space,
     depthwise_conv_2d,
     fully_connected,
+    gather,
     hard_swish,
     logistic,
     maximum_minimum,

@@ -92,6 +92,11 @@ def build_report(model: Model, *, arena: ArenaResult | None = None, plan: bool =
             })
     if arena is None:
         arena = ArenaResult(None, "not measured")
+    tflm_missing = {(m["subgraph"], m["index"]): m["reason"] for m in unsupported["tflm"]}
+    neither = [{**m, "reasons": {"tflm": tflm_missing[(m["subgraph"], m["index"])], "native": m["reason"]}}
+               for m in unsupported["native"] if (m["subgraph"], m["index"]) in tflm_missing]
+    for m in neither:
+        del m["reason"]
     return {
         "model": model.source,
         "model_bytes": model.size_bytes,
@@ -109,6 +114,7 @@ def build_report(model: Model, *, arena: ArenaResult | None = None, plan: bool =
         "tflm_arena_tail_bytes": arena.tail_bytes,
         "tflm_arena_error": arena.reason,
         "unsupported": unsupported,
+        "unsupported_by_both": neither,  # ops no runtime here runs: the model cannot be deployed as it is
         # The plan searches in-place subsets (about a second for person_detect): on request only.
         "arena_plan": arena_plan(model) if plan and not unsupported["native"] else None,
     }
@@ -250,6 +256,13 @@ def render(report: dict[str, Any]):
         else:
             names = sorted({m["name"] for m in missing})
             lines.append(f"{rt}: {len(missing)} op(s) unsupported: {', '.join(names)}")
+    neither = report.get("unsupported_by_both") or []
+    if neither:
+        where = ", ".join(f"#{m['index']} {m['name']}" + (f" (subgraph {m['subgraph']})" if m["subgraph"] else "")
+                          for m in neither)
+        lines.append(f"neither runtime runs: {where}")
+    elif report["ops"]:
+        lines.append("every op runs on at least one runtime")
     plan = report.get("arena_plan")
     if plan:
         peak = max(plan["peak_bytes"], 1)

@@ -289,6 +289,18 @@ typedef struct {
     const int32_t *multiplier, *shift; /* per output channel */
 } edgeq_transpose_conv_params_t;
 
+/* ARG_MAX / ARG_MIN: for each (outer, inner) position, the index along the axis of the
+ * first largest / smallest value. */
+typedef struct {
+    int32_t outer, axis_size, inner;
+} edgeq_arg_params_t;
+
+/* GATHER (the op): for each batch, outer step and coordinate, one block of `inner_bytes`
+ * from position coords[b][i] along the axis. */
+typedef struct {
+    int32_t batches, outer, axis_size, inner_bytes, coords;
+} edgeq_gather_op_params_t;
+
 /* PACK / UNPACK: for each outer step, one block of each of `count` slices in the packed tensor. */
 typedef struct {
     int32_t outer, count, block; /* block in bytes */
@@ -358,6 +370,10 @@ void edgeq_split(const edgeq_split_params_t *p, const void *input, void *const o
 void edgeq_transpose_conv_s8(const edgeq_transpose_conv_params_t *p, const int8_t *input,
                              const int8_t *filter, const int32_t *bias, int8_t *output,
                              void *scratch);
+void edgeq_arg_max_s8(const edgeq_arg_params_t *p, const int8_t *input, int32_t *output);
+void edgeq_arg_min_s8(const edgeq_arg_params_t *p, const int8_t *input, int32_t *output);
+void edgeq_gather_op(const edgeq_gather_op_params_t *p, const void *input, const int32_t *coords,
+                     void *output);
 void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
 void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
 void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);

@@ -374,6 +374,45 @@ def resize_case(rng) -> OneOp:
                  {"align_corners": ac, "half_pixel_centers": hp})
 
 
+def space_depth_case(rng, op: str) -> OneOp:
+    """DEPTH_TO_SPACE / SPACE_TO_DEPTH with block sizes 1 to 3 and batches up to 2."""
+    bs = int(rng.integers(1, 4))
+    n, h, w, c = int(rng.integers(1, 3)), *(int(v) for v in rng.integers(1, 5, 3))
+    s, zp = _act_in(rng)
+    small, big = (n, h, w, c * bs * bs), (n, h * bs, w * bs, c)
+    x, y = (small, big) if op == "DEPTH_TO_SPACE" else (big, small)
+    return OneOp(op, [T(x, "INT8", (s,), (zp,)), T(y, "INT8", (s,), (zp,))], [0], [1], [0], [1],
+                 {"block_size": bs})
+
+
+def arg_case(rng, op: str) -> OneOp:
+    """ARG_MAX / ARG_MIN over a random axis (negative too) of a 1-D to 4-D int8 tensor."""
+    rank = int(rng.integers(1, 5))
+    shape = tuple(int(v) for v in rng.integers(1, 6, rank))
+    axis = int(rng.integers(0, rank))
+    a = axis - rank if rng.random() < 0.3 else axis
+    s, zp = _act_in(rng)
+    out = tuple(d for k, d in enumerate(shape) if k != axis)
+    tensors = [T(shape, "INT8", (s,), (zp,)), T((1,), "INT32", data=np.array([a], np.int32)), T(out, "INT32")]
+    return OneOp(op, tensors, [0, 1], [2], [0], [2], {"output_type": "INT32"})
+
+
+def gather_case(rng) -> OneOp:
+    """GATHER with constant coordinates (repeats, any order; 0-D to 2-D), any axis (negative
+    too), batch_dims 0 or 1."""
+    rank = int(rng.integers(1, 5))
+    shape = tuple(int(v) for v in rng.integers(1, 6, rank))
+    axis = int(rng.integers(0, rank))
+    bd = int(rng.integers(0, 2)) if axis >= 1 else 0
+    cshape = tuple(shape[:bd]) + tuple(int(v) for v in rng.integers(1, 5, int(rng.integers(0, 3))))
+    coords = rng.integers(0, shape[axis], cshape).astype(np.int32)
+    out = tuple(shape[:axis]) + cshape[bd:] + tuple(shape[axis + 1:])
+    s, zp = _act_in(rng)
+    a = axis - rank if rng.random() < 0.3 else axis
+    tensors = [T(shape, "INT8", (s,), (zp,)), T(cshape, "INT32", data=coords), T(out, "INT8", (s,), (zp,))]
+    return OneOp("GATHER", tensors, [0, 1], [2], [0], [2], {"axis": a, "batch_dims": bd})
+
+
 def to_int16x8(m: OneOp, acc32: bool = False) -> OneOp:
     """The same op with int16 activations (zero point 0, as TFLM requires) and an int64 bias:
     what `edgeq quantize --mode int16x8` produces. ``acc32``: keep an int32 bias (or, without
@@ -469,6 +508,8 @@ CASES = (
     + [("unpack16", i) for i in range(2)] + [("resize_nearest16", i) for i in range(2)]
     + [("reduce_max", i) for i in range(4)] + [("reduce_min", i) for i in range(2)]
     + [("transpose_conv", i) for i in range(8)]
+    + [("depth_to_space", i) for i in range(4)] + [("space_to_depth", i) for i in range(4)]
+    + [("arg_max", i) for i in range(4)] + [("arg_min", i) for i in range(3)] + [("gather", i) for i in range(8)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -499,6 +540,10 @@ MAKERS = {
     "unpack16": lambda r: to_int16x8(pack_case(r, "UNPACK")), "resize_nearest16": lambda r: to_int16x8(resize_case(r)),
     "reduce_max": lambda r: mean_case(r, "REDUCE_MAX"), "reduce_min": lambda r: mean_case(r, "REDUCE_MIN"),
     "transpose_conv": transpose_conv_case,
+    "depth_to_space": lambda r: space_depth_case(r, "DEPTH_TO_SPACE"),
+    "space_to_depth": lambda r: space_depth_case(r, "SPACE_TO_DEPTH"),
+    "arg_max": lambda r: arg_case(r, "ARG_MAX"), "arg_min": lambda r: arg_case(r, "ARG_MIN"),
+    "gather": gather_case,
 }
 
 
@@ -589,3 +634,39 @@ def test_mixed_int8_int16x8_model(tmp_path):
         assert g.dtype == w.dtype and np.array_equal(g, w)
         assert len(np.unique(w)) > 20
     assert want[1].dtype == np.int16 and want[0].dtype == np.int8
+
+
+@pytest.mark.parametrize("axis, batch_dims", [(0, 0), (1, 0), (1, 1), (2, 1)])
+def test_gather_with_coordinates_as_graph_input(axis, batch_dims, tmp_path):
+    """GATHER whose coordinates are an int32 graph input (an embedding lookup of token ids):
+    100 samples of valid coordinates, bit-exact with TFLM; an out-of-range coordinate gives
+    zeros (TFLM reads out of bounds there)."""
+    shape = (3, 5, 4)
+    cshape = (3, 6)[:batch_dims] + (6,) if batch_dims else (2, 3)
+    out = tuple(shape[:axis]) + tuple(cshape[batch_dims:]) + tuple(shape[axis + 1:])
+    m = OneOp("GATHER", [T(shape, "INT8", (0.05,), (3,)), T(cshape, "INT32"), T(out, "INT8", (0.05,), (3,))],
+              [0, 1], [2], [0, 1], [2], {"axis": axis, "batch_dims": batch_dims})
+    path = tmp_path / "gather_in.tflite"
+    path.write_bytes(build(m))
+    sources = generate(read_model(path))
+    rng = np.random.default_rng(axis * 10 + batch_dims)
+    n = 100
+    x = rng.integers(-128, 128, (n, *shape), dtype=np.int8)
+    c = rng.integers(0, shape[axis], (n, *cshape), dtype=np.int32)
+    got = host.run(sources, [x, c])
+    want = run_tflm(path, sources.inputs, sources.outputs, [x, c])
+    assert got[0].shape == want[0].shape and np.array_equal(got[0], want[0])
+    c_bad = c[:1].copy()
+    c_bad.reshape(-1)[0] = shape[axis] + 7
+    out_bad = host.run(sources, [x[:1], c_bad])[0][0]
+    assert np.array_equal(out_bad, _np_gather(x[0], c_bad[0], axis, batch_dims))
+
+
+def _np_gather(x, c, axis, bd):
+    """numpy's take with TFLite's batch_dims; a coordinate out of range gives a zero block."""
+    if bd:
+        return np.stack([_np_gather(x[b], c[b], axis - 1, bd - 1) for b in range(x.shape[0])])
+    bad = (c < 0) | (c >= x.shape[axis])
+    out = np.take(x, np.where(bad, 0, c), axis=axis)
+    mask = bad.reshape((1,) * axis + c.shape + (1,) * (x.ndim - axis - 1))
+    return np.where(mask, np.int8(0), out).astype(x.dtype)

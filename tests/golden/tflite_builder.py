@@ -121,6 +121,20 @@ def _options(op: str, o: dict):
         x = s.ResizeNearestNeighborOptionsT()
         x.alignCorners, x.halfPixelCenters = bool(o["align_corners"]), bool(o["half_pixel_centers"])
         return s.BuiltinOptions.ResizeNearestNeighborOptions, x
+    if op in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH"):
+        name = "DepthToSpaceOptions" if op == "DEPTH_TO_SPACE" else "SpaceToDepthOptions"
+        x = getattr(s, name + "T")()
+        x.blockSize = o["block_size"]
+        return getattr(s.BuiltinOptions, name), x
+    if op == "GATHER":
+        x = s.GatherOptionsT()
+        x.axis, x.batchDims = o["axis"], o.get("batch_dims", 0)
+        return s.BuiltinOptions.GatherOptions, x
+    if op in ("ARG_MAX", "ARG_MIN"):
+        name = "ArgMaxOptions" if op == "ARG_MAX" else "ArgMinOptions"
+        x = getattr(s, name + "T")()
+        x.outputType = _TYPES[o.get("output_type", "INT32")]
+        return getattr(s.BuiltinOptions, name), x
     simple = {"PAD": "PadOptions", "PADV2": "PadV2Options", "TRANSPOSE": "TransposeOptions",
               "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions"}
     if op in simple:

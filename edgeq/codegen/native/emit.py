@@ -40,7 +40,7 @@ CTYPES = {"INT8": "int8_t", "INT32": "int32_t", "FLOAT32": "float", "INT16": "in
           "INT64": "int64_t"}
 HEADERS = ("edgeq_micro.h", "edgeq_fixedpoint.h")
 FAST_HEADERS = ("edgeq_simd.h", "edgeq_gemm.h", "edgeq_mve.h", "edgeq_mve_gemm.h")  # with the fast kernels (features given)
-IO_TYPES = ("INT8", "INT16", "FLOAT32")
+IO_TYPES = ("INT8", "INT16", "FLOAT32", "INT32")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def unsupported_ops(model: Model) -> list[tuple[int, str, str]]:
         for k, t in enumerate(idxs):
             tt = sg.tensors[t]
             if tt.dtype not in IO_TYPES:
-                bad.append((-1, f"{kind} {k}", f"type {tt.dtype} (int8, int16 or float32 only)"))
+                bad.append((-1, f"{kind} {k}", f"type {tt.dtype} (int8, int16, int32 or float32 only)"))
     return bad
 
 
