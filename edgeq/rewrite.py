@@ -9,6 +9,10 @@ microcontroller runtime runs. The float function is unchanged (same weights, sam
 - ``UpSampling2D(interpolation="nearest")``: Keras 3 writes it as ``repeat`` (RESHAPE + TILE,
   which neither runtime runs int8); rewritten as a nearest-neighbour resize, it converts to
   RESIZE_NEAREST_NEIGHBOR (the same output: each pixel repeated by the integer factors).
+- ``LayerNormalization``: Keras 3 computes ``x * inv + (-mean * inv + beta)``; the converter
+  keeps that NEG in float (TFLite has no int8 NEG). Rewritten as ``(x - mean) * rsqrt(var +
+  epsilon) * gamma + beta`` (with ``rms_scaling``: ``x * rsqrt(mean(x^2) + epsilon) * gamma``),
+  it converts to MEAN, SUB, MUL, ADD and RSQRT, all int8 in TFLM and edgeq-micro.
 """
 
 from __future__ import annotations
@@ -71,6 +75,46 @@ def resize_layer():
     return UpSamplingResize
 
 
+def _layer_norm(layer: Any) -> bool:
+    import keras
+
+    return isinstance(layer, keras.layers.LayerNormalization) and not getattr(layer, "edgeq_quantizable", False)
+
+
+def layer_norm_layer():
+    import keras
+
+    class QuantizableLayerNormalization(keras.layers.LayerNormalization):
+        """LayerNormalization without a negation, so that it quantizes full-integer."""
+
+        edgeq_quantizable = True
+
+        def call(self, inputs):
+            ops = keras.ops
+            x = ops.cast(inputs, self.compute_dtype)
+            axes = tuple(self.axis) if isinstance(self.axis, (list, tuple)) else (self.axis,)
+            if self.rms_scaling:
+                y = x * ops.rsqrt(ops.mean(x * x, axis=axes, keepdims=True) + self.epsilon)
+                return y * self._broadcast(self.gamma, x, axes) if self.gamma is not None else y
+            centered = x - ops.mean(x, axis=axes, keepdims=True)
+            y = centered * ops.rsqrt(ops.mean(centered * centered, axis=axes, keepdims=True) + self.epsilon)
+            if self.gamma is not None:
+                y = y * self._broadcast(self.gamma, x, axes)
+            if self.beta is not None:
+                y = y + self._broadcast(self.beta, x, axes)
+            return y
+
+        @staticmethod
+        def _broadcast(w, x, axes):
+            rank = len(x.shape)
+            shape = [1] * rank
+            for a in axes:
+                shape[a % rank] = x.shape[a % rank]
+            return keras.ops.reshape(w, shape)
+
+    return QuantizableLayerNormalization
+
+
 def for_conversion(model: Any) -> tuple[Any, tuple[str, ...]]:
     """``(model, notes)``: the model with the rewrites above applied (the same object when none
     applies), and one note per rewritten layer. Raises EdgeqError for a recurrent layer over a
@@ -93,9 +137,13 @@ def for_conversion(model: Any) -> tuple[Any, tuple[str, ...]]:
                          f"does not quantize)")
         elif _nearest_upsampling(layer):
             notes.append(f"UpSampling2D {layer.name!r} converted as RESIZE_NEAREST_NEIGHBOR")
+        elif _layer_norm(layer):
+            notes.append(f"LayerNormalization {layer.name!r} written as MEAN, SUB, MUL, ADD, RSQRT (Keras' form "
+                         f"leaves a float NEG)")
     if not notes:
         return model, ()
     resize = resize_layer()
+    layer_norm = layer_norm_layer()
 
     def clone(layer):
         cfg = layer.get_config()
@@ -104,6 +152,8 @@ def for_conversion(model: Any) -> tuple[Any, tuple[str, ...]]:
             return type(layer).from_config(cfg)
         if _nearest_upsampling(layer):
             return resize.from_config(cfg)
+        if _layer_norm(layer):
+            return layer_norm.from_config(cfg)
         return type(layer).from_config(cfg)
 
     try:

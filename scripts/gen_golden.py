@@ -349,7 +349,25 @@ def _golden():
     add("depth_space", _depth_space)
     add("arg_max_min", _arg_max_min)
     add("gather", _gather)
+    add("norm_ops", _norm_ops)
     return g
+
+
+def _norm_ops():
+    """A layer normalization written out in ops: MEAN, SQUARED_DIFFERENCE, ADD (epsilon), RSQRT,
+    SUB, MUL (what a LayerNormalization becomes once its float NEG is rewritten away)."""
+    import keras
+    import tensorflow as tf
+    from keras import layers as L
+
+    def norm(t):
+        mean = tf.reduce_mean(t, axis=-1, keepdims=True)
+        var = tf.reduce_mean(tf.math.squared_difference(t, mean), axis=-1, keepdims=True)
+        return (t - mean) * tf.math.rsqrt(var + 1e-3)
+
+    inp = keras.Input((6, 8))
+    x = L.Dense(8)(inp)
+    return keras.Model(inp, L.Dense(4)(L.Lambda(norm)(x)))
 
 
 def _gather():

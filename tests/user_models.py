@@ -16,7 +16,7 @@ import numpy as np
 N = 24  # samples: enough to calibrate and vary, small enough for QEMU runs in the test time
 
 NAMES = ("lstm", "gru", "simple_rnn", "conv1d", "sepconv_gmp", "dense_dropout", "dense_bn", "rescale_norm",
-         "autoencoder", "upsampling", "two_inputs", "two_outputs")
+         "autoencoder", "upsampling", "two_inputs", "two_outputs", "layer_norm")
 
 
 def _build(name: str, rng):
@@ -72,6 +72,10 @@ def _build(name: str, rng):
         h = L.Dense(16, activation="relu")(i)
         c, r = L.Dense(3, activation="softmax", name="cls")(h), L.Dense(1, name="reg")(h)
         return keras.Model(i, [c, r]), [rng.normal(size=(N, 16))], [cls(), rng.normal(size=(N, 1))]
+    if name == "layer_norm":  # issue 18: a Keras LayerNormalization quantized full-integer
+        i = keras.Input((6, 8))
+        h = L.LayerNormalization()(L.Dense(8)(i))
+        return keras.Model(i, L.Dense(3, activation="softmax")(L.Flatten()(h))), [rng.normal(size=(N, 6, 8))], [cls()]
     raise ValueError(name)
 
 

@@ -50,6 +50,9 @@ class KernelCall:
     arrays: tuple[tuple[str, str, tuple[int, ...]], ...] = field(default=())
     # the first ``packed_inputs`` args are passed as one C array (ops with N inputs)
     packed_inputs: int = 0
+    # the kernel returns int: nonzero ends the inference with that status (an input TFLM's
+    # kernel refuses at run time, e.g. RSQRT of a negative value)
+    checked: bool = False
     # the last ``packed_outputs`` args are passed as one C array (ops with N outputs)
     packed_outputs: int = 0
     # positions in ``args`` of inputs the (single) output may be written over in place: the

@@ -301,6 +301,11 @@ typedef struct {
     int32_t batches, outer, axis_size, inner_bytes, coords;
 } edgeq_gather_op_params_t;
 
+/* RSQRT, int8: per element, TFLM's fixed-point inverse square root, then requantization. */
+typedef struct {
+    int32_t size, input_zero_point, output_zero_point, multiplier, shift;
+} edgeq_rsqrt_params_t;
+
 /* PACK / UNPACK: for each outer step, one block of each of `count` slices in the packed tensor. */
 typedef struct {
     int32_t outer, count, block; /* block in bytes */
@@ -374,6 +379,11 @@ void edgeq_arg_max_s8(const edgeq_arg_params_t *p, const int8_t *input, int32_t 
 void edgeq_arg_min_s8(const edgeq_arg_params_t *p, const int8_t *input, int32_t *output);
 void edgeq_gather_op(const edgeq_gather_op_params_t *p, const void *input, const int32_t *coords,
                      void *output);
+void edgeq_squared_difference_s8(const edgeq_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                                 int8_t *output);
+void edgeq_squared_difference_s16(const edgeq_add_params_t *p, const int16_t *input1,
+                                  const int16_t *input2, int16_t *output);
+int edgeq_rsqrt_s8(const edgeq_rsqrt_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
 void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
 void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);

@@ -397,6 +397,17 @@ def arg_case(rng, op: str) -> OneOp:
     return OneOp(op, tensors, [0, 1], [2], [0], [2], {"output_type": "INT32"})
 
 
+def sqdiff_case(rng) -> OneOp:
+    """SQUARED_DIFFERENCE with broadcasting; the output scale near the squares' range (so
+    outputs vary) or far off (saturation, tiny multipliers)."""
+    a, b, out = _bcast_pair(rng)
+    (s1, z1), (s2, z2), (_, zo) = _act_in(rng), _act_in(rng), _act_in(rng)
+    span = (max(s1, s2) * 200.0) ** 2
+    so = float(np.float32(span / 255.0 * 10 ** rng.uniform(-1.0, 0.7)))
+    tensors = [T(a, "INT8", (s1,), (z1,)), T(b, "INT8", (s2,), (z2,)), T(out, "INT8", (so,), (zo,))]
+    return OneOp("SQUARED_DIFFERENCE", tensors, [0, 1], [2], [0, 1], [2])
+
+
 def gather_case(rng) -> OneOp:
     """GATHER with constant coordinates (repeats, any order; 0-D to 2-D), any axis (negative
     too), batch_dims 0 or 1."""
@@ -510,6 +521,7 @@ CASES = (
     + [("transpose_conv", i) for i in range(8)]
     + [("depth_to_space", i) for i in range(4)] + [("space_to_depth", i) for i in range(4)]
     + [("arg_max", i) for i in range(4)] + [("arg_min", i) for i in range(3)] + [("gather", i) for i in range(8)]
+    + [("squared_difference", i) for i in range(8)] + [("squared_difference16", i) for i in range(4)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -544,6 +556,7 @@ MAKERS = {
     "space_to_depth": lambda r: space_depth_case(r, "SPACE_TO_DEPTH"),
     "arg_max": lambda r: arg_case(r, "ARG_MAX"), "arg_min": lambda r: arg_case(r, "ARG_MIN"),
     "gather": gather_case,
+    "squared_difference": sqdiff_case, "squared_difference16": lambda r: to_int16x8(sqdiff_case(r)),
 }
 
 
@@ -670,3 +683,31 @@ def _np_gather(x, c, axis, bd):
     out = np.take(x, np.where(bad, 0, c), axis=axis)
     mask = bad.reshape((1,) * axis + c.shape + (1,) * (x.ndim - axis - 1))
     return np.where(mask, np.int8(0), out).astype(x.dtype)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rsqrt_bit_exact(seed, tmp_path):
+    """RSQRT (int8) with random scales and zero points, 100 samples of values at or above the
+    zero point (TFLM refuses negative values): bit-exact with TFLM; a negative value fails
+    the inference on both sides."""
+    rng = np.random.default_rng(4242 + seed)
+    shape = tuple(int(v) for v in rng.integers(1, 7, int(rng.integers(1, 4))))
+    zp = int(rng.integers(-128, 60))
+    s_in = float(np.float32(10 ** rng.uniform(-4, -0.5)))
+    s_out = float(np.float32(10 ** rng.uniform(-2.5, 0.5) / np.sqrt(s_in * 128)))
+    m = OneOp("RSQRT", [T(shape, "INT8", (s_in,), (zp,)), T(shape, "INT8", (s_out,), (int(rng.integers(-128, 0)),))],
+              [0], [1], [0], [1])
+    path = tmp_path / f"rsqrt{seed}.tflite"
+    path.write_bytes(build(m))
+    sources = generate(read_model(path))
+    x = rng.integers(zp, 128, (100, *shape), dtype=np.int8)
+    x.reshape(100, -1)[:, 0] = np.linspace(zp, 127, 100).astype(np.int8)  # every value, the zero point too
+    got = host.run(sources, [x])
+    want = run_tflm(path, sources.inputs, sources.outputs, [x])
+    assert np.array_equal(got[0], want[0]) and len(np.unique(want[0])) > 1
+    neg = np.full((1, *shape), zp - 1 if zp > -128 else zp, np.int8)
+    if zp > -128:
+        with pytest.raises(Exception):
+            run_tflm(path, sources.inputs, sources.outputs, [neg])
+        with pytest.raises(Exception, match="edgeq_invoke_n|failed|returned"):
+            host.run(sources, [neg])

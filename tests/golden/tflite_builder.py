@@ -136,7 +136,8 @@ def _options(op: str, o: dict):
         x.outputType = _TYPES[o.get("output_type", "INT32")]
         return getattr(s.BuiltinOptions, name), x
     simple = {"PAD": "PadOptions", "PADV2": "PadV2Options", "TRANSPOSE": "TransposeOptions",
-              "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions"}
+              "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
+              "SQUARED_DIFFERENCE": "SquaredDifferenceOptions"}
     if op in simple:
         return getattr(s.BuiltinOptions, simple[op]), getattr(s, simple[op] + "T")()
     return s.BuiltinOptions.NONE, None

@@ -449,7 +449,8 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
                   for k, v in call.fields]
         ops_ctx.append({"index": index, "name": name, "function": call.function,
                         "struct_type": call.struct_type, "params": f"op{index}_params",
-                        "fields": fields, "arrays": arrays, "args": args, "source": call.source})
+                        "fields": fields, "arrays": arrays, "args": args, "source": call.source,
+                        "checked": call.checked})
     copies = []
     for spec in copies_needed:
         r = root(spec.tensor)
