@@ -350,6 +350,8 @@ def _golden():
     add("arg_max_min", _arg_max_min)
     add("gather", _gather)
     add("norm_ops", _norm_ops)
+    add("sum", lambda: _seq((5, 4, 3), L.Conv2D(6, 3, padding="same", activation="relu"),
+                            L.Lambda(lambda t: keras.ops.sum(t, axis=(1, 2))), L.Dense(3)))
     return g
 
 

@@ -1,4 +1,7 @@
-"""MEAN (int8 or int16, any set of axes; Keras' GlobalAveragePooling2D converts to it)."""
+"""MEAN and SUM (int8 or int16, any set of axes; Keras' GlobalAveragePooling2D converts to
+MEAN). TFLM computes both in QuantizedMeanOrSum: an int32 sum less the input zero point times
+the count, requantized by input scale / output scale; MEAN also folds 1 / count into the
+multiplier."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from edgeq.ops._common import (
     register, row_major_strides,
 )
 
-OPS = ("MEAN",)
+OPS = ("MEAN", "SUM")
 SOURCE = "mean.c"
 
 
@@ -64,7 +67,7 @@ def reduction_problem(op: Operator, sg: Subgraph) -> str | None:
 
 
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
-    """None when edgeq-micro runs this MEAN, else why not."""
+    """None when edgeq-micro runs this MEAN or SUM, else why not."""
     return check_io(op, sg) or reduction_problem(op, sg)
 
 
@@ -74,10 +77,10 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     axes = _axes(op, sg)
     count = reduced_count(x.shape, axes)
     mult, shift = quantize_multiplier(float(f32(x.quant.scale[0])) / float(f32(y.quant.scale[0])))
-    # the division by the element count folded into the multiplier, in int64 as TFLM does
-    n_shift = min(count.bit_length() - 1, 32, 31 + shift)
-    mult = (mult << n_shift) // count if n_shift >= 0 else (mult >> -n_shift) // count
-    shift -= n_shift
+    if op.name == "MEAN":  # the division by the element count folded into the multiplier, in int64 as TFLM does
+        n_shift = min(count.bit_length() - 1, 32, 31 + shift)
+        mult = (mult << n_shift) // count if n_shift >= 0 else (mult >> -n_shift) // count
+        shift -= n_shift
     ctype, suffix = act_type(x)
     return KernelCall(
         source=SOURCE,

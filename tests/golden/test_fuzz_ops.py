@@ -202,7 +202,10 @@ def mean_case(rng, op: str = "MEAN") -> OneOp:
     axes_opt = [a - rank if rng.random() < 0.3 else a for a in axes]
     s, zp = _act_in(rng)
     so = float(np.float32(s * 10 ** rng.uniform(-1, 1)))
-    out_q = ((so,), (int(rng.integers(-128, 128)),)) if op == "MEAN" else ((s,), (zp,))
+    if op == "SUM":  # a sum grows with the count: an output scale that keeps it in range
+        count = int(np.prod([shape[a] for a in axes]))
+        so = float(np.float32(s * count * 10 ** rng.uniform(-1.2, 0.3)))
+    out_q = ((so,), (int(rng.integers(-128, 128)),)) if op in ("MEAN", "SUM") else ((s,), (zp,))
     tensors = [T(shape, "INT8", (s,), (zp,)), T((len(axes),), "INT32", data=np.array(axes_opt, np.int32)),
                T(out, "INT8", *out_q)]
     return OneOp(op, tensors, [0, 1], [2], [0], [2], {"keep_dims": keep})
@@ -522,6 +525,7 @@ CASES = (
     + [("depth_to_space", i) for i in range(4)] + [("space_to_depth", i) for i in range(4)]
     + [("arg_max", i) for i in range(4)] + [("arg_min", i) for i in range(3)] + [("gather", i) for i in range(8)]
     + [("squared_difference", i) for i in range(8)] + [("squared_difference16", i) for i in range(4)]
+    + [("sum", i) for i in range(6)] + [("sum16", i) for i in range(3)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -557,6 +561,7 @@ MAKERS = {
     "arg_max": lambda r: arg_case(r, "ARG_MAX"), "arg_min": lambda r: arg_case(r, "ARG_MIN"),
     "gather": gather_case,
     "squared_difference": sqdiff_case, "squared_difference16": lambda r: to_int16x8(sqdiff_case(r)),
+    "sum": lambda r: mean_case(r, "SUM"), "sum16": lambda r: to_int16x8(mean_case(r, "SUM")),
 }
 
 

@@ -88,7 +88,7 @@ def _options(op: str, o: dict):
         x = s.MulOptionsT() if op == "MUL" else s.SubOptionsT()
         x.fusedActivationFunction = _ACT[o.get("act", "NONE")]
         return (s.BuiltinOptions.MulOptions if op == "MUL" else s.BuiltinOptions.SubOptions), x
-    if op in ("MEAN", "REDUCE_MAX", "REDUCE_MIN"):
+    if op in ("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"):
         x = s.ReducerOptionsT()
         x.keepDims = bool(o["keep_dims"])
         return s.BuiltinOptions.ReducerOptions, x
