@@ -350,9 +350,23 @@ def _golden():
     add("arg_max_min", _arg_max_min)
     add("gather", _gather)
     add("norm_ops", _norm_ops)
+    add("attention", _attention)
     add("sum", lambda: _seq((5, 4, 3), L.Conv2D(6, 3, padding="same", activation="relu"),
                             L.Lambda(lambda t: keras.ops.sum(t, axis=(1, 2))), L.Dense(3)))
     return g
+
+
+def _attention():
+    """Single-head attention written out: BATCH_MATMUL of two activations (q k^T, adj_y) and of
+    the softmax with v."""
+    import keras
+    import tensorflow as tf
+    from keras import layers as L
+
+    inp = keras.Input((6, 8))
+    q, k, v = L.Dense(8)(inp), L.Dense(8)(inp), L.Dense(8)(inp)
+    scores = L.Lambda(lambda t: tf.nn.softmax(tf.matmul(t[0], t[1], transpose_b=True) / 8 ** 0.5))([q, k])
+    return keras.Model(inp, L.Dense(4)(L.Lambda(lambda t: tf.matmul(t[0], t[1]))([scores, v])))
 
 
 def _norm_ops():

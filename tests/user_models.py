@@ -16,7 +16,8 @@ import numpy as np
 N = 24  # samples: enough to calibrate and vary, small enough for QEMU runs in the test time
 
 NAMES = ("lstm", "gru", "simple_rnn", "conv1d", "sepconv_gmp", "dense_dropout", "dense_bn", "rescale_norm",
-         "autoencoder", "upsampling", "two_inputs", "two_outputs", "layer_norm")
+         "autoencoder", "upsampling", "two_inputs", "two_outputs", "layer_norm",
+         "transformer")
 
 
 def _build(name: str, rng):
@@ -76,6 +77,14 @@ def _build(name: str, rng):
         i = keras.Input((6, 8))
         h = L.LayerNormalization()(L.Dense(8)(i))
         return keras.Model(i, L.Dense(3, activation="softmax")(L.Flatten()(h))), [rng.normal(size=(N, 6, 8))], [cls()]
+    if name == "transformer":  # issue 18: one encoder block, 2 heads, LayerNorm, a classifier head
+        i = keras.Input((8, 16))
+        a = L.MultiHeadAttention(num_heads=2, key_dim=8)(i, i)
+        h = L.LayerNormalization()(L.Add()([i, a]))
+        f = L.Dense(16)(L.Dense(32, activation="relu")(h))
+        h = L.LayerNormalization()(L.Add()([h, f]))
+        out = L.Dense(3, activation="softmax")(L.GlobalAveragePooling1D()(h))
+        return keras.Model(i, out), [rng.normal(size=(N, 8, 16))], [cls()]
     raise ValueError(name)
 
 

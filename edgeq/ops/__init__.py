@@ -27,6 +27,7 @@ def native_support(op: Operator, subgraph: Subgraph) -> str | None:
 from edgeq.ops import (  # noqa: E402,F401
     add,
     arg_min_max,
+    batch_matmul,
     concatenation,
     conv_2d,
     depth_to_space,

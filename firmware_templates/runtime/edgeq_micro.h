@@ -306,6 +306,14 @@ typedef struct {
     int32_t size, input_zero_point, output_zero_point, multiplier, shift;
 } edgeq_rsqrt_params_t;
 
+/* BATCH_MATMUL: three broadcast batch dimensions (element strides, 0 where broadcast), the
+ * matrix walk as element steps (adj_x / adj_y folded in), TFLM's requantization. */
+typedef struct {
+    int32_t batch[3], lhs_batch_stride[3], rhs_batch_stride[3];
+    int32_t rows, cols, depth, lhs_row_step, lhs_depth_step, rhs_depth_step, rhs_col_step;
+    int32_t lhs_offset, rhs_offset, output_offset, multiplier, shift, act_min, act_max;
+} edgeq_batch_matmul_params_t;
+
 /* PACK / UNPACK: for each outer step, one block of each of `count` slices in the packed tensor. */
 typedef struct {
     int32_t outer, count, block; /* block in bytes */
@@ -384,6 +392,10 @@ void edgeq_squared_difference_s8(const edgeq_add_params_t *p, const int8_t *inpu
 void edgeq_squared_difference_s16(const edgeq_add_params_t *p, const int16_t *input1,
                                   const int16_t *input2, int16_t *output);
 int edgeq_rsqrt_s8(const edgeq_rsqrt_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_batch_matmul_s8(const edgeq_batch_matmul_params_t *p, const int8_t *lhs, const int8_t *rhs,
+                           int8_t *output);
+void edgeq_batch_matmul_s16(const edgeq_batch_matmul_params_t *p, const int16_t *lhs, const int16_t *rhs,
+                            int16_t *output);
 void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
 void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
 void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);

@@ -411,6 +411,29 @@ def sqdiff_case(rng) -> OneOp:
     return OneOp("SQUARED_DIFFERENCE", tensors, [0, 1], [2], [0, 1], [2])
 
 
+def batch_matmul_case(rng, both_inputs: bool = True) -> OneOp:
+    """BATCH_MATMUL of ranks 2 to 4 with broadcast batch dimensions and adj_x / adj_y; the rhs
+    an input (attention) or a constant (weights)."""
+    rank_a, rank_b = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    batch = tuple(int(v) for v in rng.integers(1, 4, 3))
+    ba = tuple(d if rng.random() < 0.6 else 1 for d in batch)[3 - (rank_a - 2):]
+    bb = tuple(d if rng.random() < 0.6 else 1 for d in batch)[3 - (rank_b - 2):]
+    rows, depth, cols = (int(v) for v in rng.integers(1, 9, 3))
+    adj_x, adj_y = bool(rng.random() < 0.4), bool(rng.random() < 0.4)
+    a = ba + ((depth, rows) if adj_x else (rows, depth))
+    b = bb + ((cols, depth) if adj_y else (depth, cols))
+    n = max(rank_a, rank_b)
+    ea, eb = (1,) * (n - rank_a) + ba, (1,) * (n - rank_b) + bb
+    out = tuple(max(x, z) for x, z in zip(ea, eb)) + (rows, cols)
+    (s1, z1), (s2, z2), (_, zo) = _act_in(rng), _act_in(rng), _act_in(rng)
+    so = float(np.float32(s1 * s2 * 128 * np.sqrt(depth) * 10 ** rng.uniform(-1.0, 0.5)))
+    data = None if both_inputs else rng.integers(-127, 128, b, dtype=np.int8)
+    tensors = [T(a, "INT8", (s1,), (z1,)), T(b, "INT8", (s2,), (z2 if both_inputs else 0,), data=data),
+               T(out, "INT8", (so,), (zo,))]
+    ins = [0, 1] if both_inputs else [0]
+    return OneOp("BATCH_MATMUL", tensors, [0, 1], [2], ins, [2], {"adj_x": adj_x, "adj_y": adj_y})
+
+
 def gather_case(rng) -> OneOp:
     """GATHER with constant coordinates (repeats, any order; 0-D to 2-D), any axis (negative
     too), batch_dims 0 or 1."""
@@ -526,6 +549,8 @@ CASES = (
     + [("arg_max", i) for i in range(4)] + [("arg_min", i) for i in range(3)] + [("gather", i) for i in range(8)]
     + [("squared_difference", i) for i in range(8)] + [("squared_difference16", i) for i in range(4)]
     + [("sum", i) for i in range(6)] + [("sum16", i) for i in range(3)]
+    + [("batch_matmul", i) for i in range(10)] + [("batch_matmul_const", i) for i in range(4)]
+    + [("batch_matmul16", i) for i in range(4)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -562,6 +587,8 @@ MAKERS = {
     "gather": gather_case,
     "squared_difference": sqdiff_case, "squared_difference16": lambda r: to_int16x8(sqdiff_case(r)),
     "sum": lambda r: mean_case(r, "SUM"), "sum16": lambda r: to_int16x8(mean_case(r, "SUM")),
+    "batch_matmul": batch_matmul_case, "batch_matmul_const": lambda r: batch_matmul_case(r, False),
+    "batch_matmul16": lambda r: to_int16x8(batch_matmul_case(r)),
 }
 
 

@@ -126,6 +126,10 @@ def _options(op: str, o: dict):
         x = getattr(s, name + "T")()
         x.blockSize = o["block_size"]
         return getattr(s.BuiltinOptions, name), x
+    if op == "BATCH_MATMUL":
+        x = s.BatchMatMulOptionsT()
+        x.adjX, x.adjY = bool(o.get("adj_x", False)), bool(o.get("adj_y", False))
+        return s.BuiltinOptions.BatchMatMulOptions, x
     if op == "GATHER":
         x = s.GatherOptionsT()
         x.axis, x.batchDims = o["axis"], o.get("batch_dims", 0)
