@@ -351,6 +351,9 @@ def _golden():
     add("gather", _gather)
     add("norm_ops", _norm_ops)
     add("attention", _attention)
+    add("resize_bilinear", lambda: _seq((5, 6, 3), L.Conv2D(4, 1),
+                                        L.Lambda(lambda t: keras.ops.image.resize(t, (9, 13), interpolation="bilinear")),
+                                        L.Conv2D(2, 3)))
     add("sum", lambda: _seq((5, 4, 3), L.Conv2D(6, 3, padding="same", activation="relu"),
                             L.Lambda(lambda t: keras.ops.sum(t, axis=(1, 2))), L.Dense(3)))
     return g

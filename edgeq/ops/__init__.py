@@ -47,6 +47,7 @@ from edgeq.ops import (  # noqa: E402,F401
     relu,
     reshape,
     resize,
+    resize_bilinear,
     rsqrt,
     softmax,
     split,

@@ -314,6 +314,13 @@ typedef struct {
     int32_t lhs_offset, rhs_offset, output_offset, multiplier, shift, act_min, act_max;
 } edgeq_batch_matmul_params_t;
 
+/* RESIZE_BILINEAR, int8: per output row / column the two source indices and the 10-bit
+ * weight of the second one. */
+typedef struct {
+    int32_t batches, in_h, in_w, out_h, out_w, depth;
+    const int32_t *y0, *y1, *wy, *x0, *x1, *wx;
+} edgeq_resize_bilinear_params_t;
+
 /* PACK / UNPACK: for each outer step, one block of each of `count` slices in the packed tensor. */
 typedef struct {
     int32_t outer, count, block; /* block in bytes */
@@ -396,6 +403,7 @@ void edgeq_batch_matmul_s8(const edgeq_batch_matmul_params_t *p, const int8_t *l
                            int8_t *output);
 void edgeq_batch_matmul_s16(const edgeq_batch_matmul_params_t *p, const int16_t *lhs, const int16_t *rhs,
                             int16_t *output);
+void edgeq_resize_bilinear_s8(const edgeq_resize_bilinear_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
 void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
 void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);

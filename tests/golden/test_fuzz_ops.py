@@ -364,7 +364,7 @@ def pack_case(rng, op: str) -> OneOp:
     return OneOp("UNPACK", [T(packed, "INT8", (s,), (zp,))] + parts, [0], outs, [0], outs, {"num": n, "axis": a})
 
 
-def resize_case(rng) -> OneOp:
+def resize_case(rng, op: str = "RESIZE_NEAREST_NEIGHBOR") -> OneOp:
     """Up- and downscaling by integer and fractional factors, every corner/centre mode."""
     n, h, w, c = int(rng.integers(1, 3)), *(int(v) for v in rng.integers(1, 7, 3))
     oh, ow = (int(v) for v in rng.integers(1, 13, 2))
@@ -373,8 +373,7 @@ def resize_case(rng) -> OneOp:
     s, zp = _act_in(rng)
     tensors = [T((n, h, w, c), "INT8", (s,), (zp,)), T((2,), "INT32", data=np.array([oh, ow], np.int32)),
                T((n, oh, ow, c), "INT8", (s,), (zp,))]
-    return OneOp("RESIZE_NEAREST_NEIGHBOR", tensors, [0, 1], [2], [0], [2],
-                 {"align_corners": ac, "half_pixel_centers": hp})
+    return OneOp(op, tensors, [0, 1], [2], [0], [2], {"align_corners": ac, "half_pixel_centers": hp})
 
 
 def space_depth_case(rng, op: str) -> OneOp:
@@ -550,7 +549,7 @@ CASES = (
     + [("squared_difference", i) for i in range(8)] + [("squared_difference16", i) for i in range(4)]
     + [("sum", i) for i in range(6)] + [("sum16", i) for i in range(3)]
     + [("batch_matmul", i) for i in range(10)] + [("batch_matmul_const", i) for i in range(4)]
-    + [("batch_matmul16", i) for i in range(4)]
+    + [("batch_matmul16", i) for i in range(4)] + [("resize_bilinear", i) for i in range(14)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -589,6 +588,7 @@ MAKERS = {
     "sum": lambda r: mean_case(r, "SUM"), "sum16": lambda r: to_int16x8(mean_case(r, "SUM")),
     "batch_matmul": batch_matmul_case, "batch_matmul_const": lambda r: batch_matmul_case(r, False),
     "batch_matmul16": lambda r: to_int16x8(batch_matmul_case(r)),
+    "resize_bilinear": lambda r: resize_case(r, "RESIZE_BILINEAR"),
 }
 
 

@@ -117,6 +117,10 @@ def _options(op: str, o: dict):
         x = s.UnpackOptionsT()
         x.num, x.axis = o["num"], o["axis"]
         return s.BuiltinOptions.UnpackOptions, x
+    if op == "RESIZE_BILINEAR":
+        x = s.ResizeBilinearOptionsT()
+        x.alignCorners, x.halfPixelCenters = bool(o["align_corners"]), bool(o["half_pixel_centers"])
+        return s.BuiltinOptions.ResizeBilinearOptions, x
     if op == "RESIZE_NEAREST_NEIGHBOR":
         x = s.ResizeNearestNeighborOptionsT()
         x.alignCorners, x.halfPixelCenters = bool(o["align_corners"]), bool(o["half_pixel_centers"])
