@@ -19,7 +19,8 @@ Timing (``timing``):
 
 * ``realtime`` (default): QEMU counts instructions (``-icount shift=S,align=on``): every
   instruction advances emulated time by 2^S ns, the board timer counts emulated time, and
-  ``m-lap-us`` reads microseconds of it, so laps are deterministic and mean a core that
+  ``m-lap-us`` reads microseconds of it, so laps are deterministic (to the 1 us the two
+  readings round to: idle time before a lap moves their phase) and mean a core that
   retires one instruction a cycle at 1000/2^S MHz (S = 5, the default: 31.25 MHz, near the
   MPS2 images' 25 MHz). QEMU also paces itself so that emulated time keeps step with this
   machine's clock: a host that times a run (the MLCommons runner wants every performance
@@ -86,7 +87,7 @@ def timing_note(target, timing: str, shift: int) -> str:
              else ", run as fast as this machine can")
     return (f"m-lap-us is emulated time (QEMU -icount shift={shift}): each instruction takes {ns} ns, as on a core "
             f"retiring one instruction a cycle at {1000 / ns:g} MHz ({1000 / ns:g} instructions a microsecond, "
-            f"timer resolution {1e6 / target.timer_hz:g} us); deterministic run to run{paced}")
+            f"timer resolution {1e6 / target.timer_hz:g} us); a lap's length repeats run to run to 1 us{paced}")
 
 
 def _make_link(link: Path, pty: str) -> None:
