@@ -182,7 +182,8 @@ OP_GOLDEN = ("resize_nearest", "reduce_max_min", "rnn_unpack_pack", "transpose_c
              "gather", "norm_ops", "sum", "attention", "resize_bilinear")
 OP_FUZZ = ("pack", "unpack", "resize_nearest", "reduce_max", "transpose_conv", "depth_to_space", "space_to_depth",
            "arg_max", "arg_min", "gather", "squared_difference", "squared_difference16", "sum", "sum16",
-           "batch_matmul", "batch_matmul_const", "batch_matmul16", "resize_bilinear")
+           "batch_matmul", "batch_matmul_const", "batch_matmul16", "resize_bilinear",
+           "transpose_conv16")
 
 
 @pytest.mark.parametrize("name", OP_GOLDEN)

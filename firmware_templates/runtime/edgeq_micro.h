@@ -287,6 +287,7 @@ typedef struct {
     int32_t stride_h, stride_w, pad_h, pad_w;
     int32_t input_offset, output_offset, act_min, act_max;
     const int32_t *multiplier, *shift; /* per output channel */
+    int32_t bias16; /* int16x8: the bias is int16 (else int64) */
 } edgeq_transpose_conv_params_t;
 
 /* ARG_MAX / ARG_MIN: for each (outer, inner) position, the index along the axis of the
@@ -404,6 +405,8 @@ void edgeq_batch_matmul_s8(const edgeq_batch_matmul_params_t *p, const int8_t *l
 void edgeq_batch_matmul_s16(const edgeq_batch_matmul_params_t *p, const int16_t *lhs, const int16_t *rhs,
                             int16_t *output);
 void edgeq_resize_bilinear_s8(const edgeq_resize_bilinear_params_t *p, const int8_t *input, int8_t *output);
+void edgeq_transpose_conv_s16(const edgeq_transpose_conv_params_t *p, const int16_t *input,
+                              const int8_t *filter, const void *bias, int16_t *output, void *scratch);
 void edgeq_pack(const edgeq_pack_params_t *p, const void *const inputs[], void *output);
 void edgeq_unpack(const edgeq_pack_params_t *p, const void *input, void *const outputs[]);
 void edgeq_resize_nearest(const edgeq_resize_nearest_params_t *p, const void *input, void *output);

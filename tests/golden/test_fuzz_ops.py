@@ -346,6 +346,25 @@ def transpose_conv_case(rng) -> OneOp:
     return OneOp("TRANSPOSE_CONV", tensors, inputs, [3], [2], [3], opts)
 
 
+def transpose_conv16_case(rng) -> OneOp:
+    """transpose_conv_case with int16 activations (zero point 0), an int64 bias (or int16) and
+    an output scale that keeps the accumulators in the int16 range."""
+    m = transpose_conv_case(rng)
+    x, w, y = m.tensors[2], m.tensors[1], m.tensors[3]
+    for t in (x, y):
+        t.dtype, t.zero_point = "INT16", (0,)
+    k = w.data[0].size
+    acc = np.sqrt(k) * 32768 / np.sqrt(3) * 127 / np.sqrt(3)
+    y.scale = (float(np.float32(x.scale[0] * np.mean(w.scale) * acc / 6000 * 10 ** rng.uniform(-0.7, 0.7))),)
+    if len(m.inputs) > 3:
+        bias = m.tensors[4]
+        if rng.random() < 0.3:
+            bias.dtype, bias.data = "INT16", (bias.data // 4).astype(np.int16)
+        else:
+            bias.dtype, bias.data = "INT64", bias.data.astype(np.int64) * 64
+    return m
+
+
 def pack_case(rng, op: str) -> OneOp:
     """PACK (N inputs stacked on a new axis) or UNPACK (the reverse), negative axes too."""
     rank = int(rng.integers(1, 4))
@@ -550,6 +569,7 @@ CASES = (
     + [("sum", i) for i in range(6)] + [("sum16", i) for i in range(3)]
     + [("batch_matmul", i) for i in range(10)] + [("batch_matmul_const", i) for i in range(4)]
     + [("batch_matmul16", i) for i in range(4)] + [("resize_bilinear", i) for i in range(14)]
+    + [("transpose_conv16", i) for i in range(8)]
 )
 MAKERS = {
     "conv": lambda r: conv_case(r, False), "dwconv": lambda r: conv_case(r, True), "fc": fc_case,
@@ -589,6 +609,7 @@ MAKERS = {
     "batch_matmul": batch_matmul_case, "batch_matmul_const": lambda r: batch_matmul_case(r, False),
     "batch_matmul16": lambda r: to_int16x8(batch_matmul_case(r)),
     "resize_bilinear": lambda r: resize_case(r, "RESIZE_BILINEAR"),
+    "transpose_conv16": transpose_conv16_case,
 }
 
 
