@@ -515,7 +515,8 @@ def quantize_file(
 
         ir = read_model(flatbuffer)
         sizes = [metrics.sample_size(ir.main.tensors[i].shape) for i in ir.main.outputs]
-        targets = metrics.load_targets(eval_path, int(ev_xs[0].shape[0]), sizes, io_names(flatbuffer)[1])
+        targets = metrics.load_targets(eval_path, int(ev_xs[0].shape[0]), sizes, io_names(flatbuffer)[1],
+                                       [ir.main.tensors[i].dtype in ("INT32", "INT64") for i in ir.main.outputs])
         evaluation = quant_debug.evaluate(model, flatbuffer, ev_xs, targets, float_bytes=report.float_bytes)
     layers: list = []
     if report_path is not None:

@@ -72,3 +72,18 @@ def test_valid_labels_and_float_integral_labels_are_accepted(tmp_path):
     path = tmp_path / "l.npz"
     np.savez(path, x=np.zeros((3, 490), np.int8), y=np.array([0.0, 3.0, 11.0]))
     assert load_targets(path, 3, [12])[0].classes.tolist() == [0, 3, 11]
+
+
+def test_class_index_output_is_scored_by_accuracy(tmp_path):
+    """An int32 output that is the class index itself (ARG_MAX) is compared with the labels
+    (top-1 accuracy), not taken as a regression target; a score output still takes argmax."""
+    from edgeq.harness.metrics import load_targets, score
+
+    path = tmp_path / "l.npz"
+    np.savez(path, x=np.zeros((4, 6), np.int8), y0=np.array([2, 0, 5, 5]), y1=np.array([1, 0, 1, 1]))
+    direct, scores = load_targets(path, 4, [1, 2], index_outputs=[True, False])
+    assert direct.direct and direct.classes.tolist() == [2, 0, 5, 5] and not scores.direct
+    got = score(0, "argmax", np.array([[2], [0], [5], [1]], np.float64), direct)
+    assert got.against == "labels" and got.accuracy == 0.75
+    assert score(1, "probs", np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]), scores).accuracy == 0.75
+    assert load_targets(path, 4, [1, 2])[0].values is not None  # without the hint: float targets, as before

@@ -224,7 +224,8 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     out_sizes = [metrics.sample_size(s.shape) for s in specs_out]
     if data is not None:
         inputs = npzio.load_inputs(data, specs_in)
-        targets = metrics.load_targets(data, int(inputs[0].shape[0]), out_sizes, out_names)
+        targets = metrics.load_targets(data, int(inputs[0].shape[0]), out_sizes, out_names,
+                                       [s.dtype in ("INT32", "INT64") for s in specs_out])
     else:
         inputs, targets = random_inputs(specs_in), [metrics.Target() for _ in specs_out]
     n = int(inputs[0].shape[0])

@@ -4,7 +4,8 @@ Labels come from the data file: ``y`` for a single-output model, ``y0, y1, ...``
 output (in Keras' order, which ``edgeq quantize`` keeps). Per output:
 
 * class indices (N integers, or one-hot rows) for an output of two or more values: a
-  classification output, scored by top-1 accuracy (argmax);
+  classification output, scored by top-1 accuracy (argmax); for an output that is itself a
+  class index (int32, one value a sample: an ARG_MAX), accuracy compares it with the label;
 * float targets with the output's shape (a regression head, an autoencoder's image): scored
   by an error figure of the (dequantized) outputs against them;
 * nothing: an error figure against a reference (the float model's outputs) when there is one.
@@ -31,6 +32,7 @@ class Target:
 
     classes: np.ndarray | None = None
     values: np.ndarray | None = None
+    direct: bool = False  # the output is the class index itself (not scores to take the argmax of)
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,11 @@ def label_keys(n_outputs: int, files: Sequence[str]) -> list[str | None]:
     return [f"y{i}" if f"y{i}" in files else None for i in range(n_outputs)]
 
 
-def load_targets(path: str | Path, n: int, out_sizes: Sequence[int], names: Sequence[str] = ()) -> list[Target]:
+def load_targets(path: str | Path, n: int, out_sizes: Sequence[int], names: Sequence[str] = (),
+                 index_outputs: Sequence[bool] = ()) -> list[Target]:
     """Each output's labels from the .npz at ``path`` (``n`` samples; ``out_sizes``: the values
-    a sample of each output has). One line naming the problem when they do not fit."""
+    a sample of each output has; ``index_outputs``: which outputs are class indices themselves,
+    int32 outputs). One line naming the problem when they do not fit."""
     path = Path(path)
     try:
         data = np.load(path, allow_pickle=False)
@@ -96,11 +100,12 @@ def load_targets(path: str | Path, n: int, out_sizes: Sequence[int], names: Sequ
             except Exception as exc:
                 raise DataError(f"{path}: '{key}' cannot be read ({type(exc).__name__}): save it as a numeric "
                                 f"array") from None
-            targets.append(_target(path, key, y, n, out_sizes[i]))
+            index = i < len(index_outputs) and bool(index_outputs[i])
+            targets.append(_target(path, key, y, n, out_sizes[i], index))
     return targets
 
 
-def _target(path: Path, key: str, y: np.ndarray, n: int, size: int) -> Target:
+def _target(path: Path, key: str, y: np.ndarray, n: int, size: int, index: bool = False) -> Target:
     if y.ndim == 0 or y.shape[0] != n:
         raise DataError(f"{path}: '{key}' has {y.shape[0] if y.ndim else 0} rows for {n} samples")
     if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating) or y.dtype == bool):
@@ -110,6 +115,8 @@ def _target(path: Path, key: str, y: np.ndarray, n: int, size: int) -> Target:
         raise DataError(f"{path}: '{key}' holds NaN or infinite values (sample {k})")
     per = int(np.prod(y.shape[1:], dtype=np.int64))
     integral = np.issubdtype(y.dtype, np.integer) or bool(np.all(y == np.round(y)))
+    if index and size == 1 and per == 1 and integral:
+        return Target(classes=y.reshape(-1).astype(np.int64), direct=True)
     if size >= 2 and per == size and y.ndim == 2 and integral and np.all((y == 0) | (y == 1)) \
             and np.all(y.sum(axis=1) == 1):
         return Target(classes=y.argmax(axis=1).astype(np.int64))  # one-hot rows
@@ -151,7 +158,8 @@ def score(index: int, name: str, output: np.ndarray, target: Target, reference: 
     n = output.shape[0]
     flat = output.reshape(n, -1)
     if target.classes is not None:
-        return Score(index, name, "labels", accuracy=float(np.mean(flat.argmax(axis=1) == target.classes)))
+        pred = np.rint(flat[:, 0]).astype(np.int64) if target.direct else flat.argmax(axis=1)
+        return Score(index, name, "labels", accuracy=float(np.mean(pred == target.classes)))
     against, want = ("targets", target.values) if target.values is not None else ("float model", reference)
     if want is None:
         return Score(index, name, None)
