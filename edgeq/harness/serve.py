@@ -90,10 +90,13 @@ def timing_note(target, timing: str, shift: int) -> str:
             f"timer resolution {1e6 / target.timer_hz:g} us); a lap's length repeats run to run to 1 us{paced}")
 
 
+def _check_link(link: Path) -> None:
+    if link.exists() and not link.is_symlink():
+        raise UsageError(f"{link} exists and is not a symlink: remove it or give --link another path")
+
+
 def _make_link(link: Path, pty: str) -> None:
-    if link.exists() or link.is_symlink():
-        if not link.is_symlink():
-            raise UsageError(f"{link} exists and is not a symlink: remove it or give --link another path")
+    _check_link(link)  # again: the build and boot took a while
     if not link.parent.is_dir():
         raise UsageError(f"--link {link}: {link.parent} is not a directory")
     tmp = link.parent / f".{link.name}.{os.getpid()}.tmp"
@@ -189,8 +192,7 @@ def serve(model_path: str | Path, target_name: str, *, runtime: str = "native", 
         raise MissingToolError(reason)
     model_path = Path(model_path)
     link = Path(link).absolute()
-    if link.exists() and not link.is_symlink():
-        raise UsageError(f"{link} exists and is not a symlink: remove it or give --link another path")
+    _check_link(link)
     mid = model_id if model_id is not None else model_path.name
     bench = mlperf.benchmark(model_id) if model_id is not None else None
     sources = measure.firmware_sources(model_path, runtime, target, kernels=kernels)

@@ -8,7 +8,7 @@ import sys
 from edgeq.model.ir import Operator, Subgraph
 from edgeq.ops import REGISTRY
 from edgeq.ops._common import (
-    Arg, KernelCall, activation_range, broadcast_shape, check_activation, check_io, f32, fields,
+    Arg, KernelCall, activation_range, broadcast_shape, c_array, check_activation, check_io, f32, fields,
     quantize_multiplier,
 )
 
@@ -68,25 +68,31 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
     m2, s2 = quantize_multiplier(r2)
     mo, so = quantize_multiplier(ro)
     lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), y)
+    suffix = "s16" if y.dtype == "INT16" else "s8"
+    return rescaled_call(op, sg, SOURCE, f"edgeq_add_{suffix}", left_shift, (m1, s1, m2, s2, mo, so), (lo, hi))
+
+
+def rescaled_call(op: Operator, sg: Subgraph, source: str, function: str, left_shift: int, multipliers,
+                  act_range) -> KernelCall:
+    """The call of a binary op on ``edgeq_add_params_t`` (ADD, SQUARED_DIFFERENCE): both inputs
+    shifted left, rescaled by their multipliers, combined, rescaled to the output; broadcasting
+    as strides. ``multipliers``: (m1, s1, m2, s2, m_out, s_out)."""
+    a, b, y = (sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1]), sg.tensor(op.outputs[0]))
+    m1, s1, m2, s2, mo, so = multipliers
     broadcast = tuple(a.shape) != tuple(b.shape)
     ctype = "int16_t" if y.dtype == "INT16" else "int8_t"
     shape, st1, st2 = _iteration(a.shape, b.shape) if broadcast else ((), (), ())
-
-    def arr(v):
-        v = list(v) + [0] * (MAX_DIMS - len(v))
-        return "{" + ", ".join(str(int(x)) for x in v) + "}"
-
     return KernelCall(
-        source=SOURCE,
-        function="edgeq_add_s16" if y.dtype == "INT16" else "edgeq_add_s8",
+        source=source,
+        function=function,
         struct_type="edgeq_add_params_t",
         fields=fields(
             size=y.num_elements, broadcast=broadcast, dims=len(shape),
-            out_shape=arr(shape), in1_strides=arr(st1), in2_strides=arr(st2),
+            out_shape=c_array(shape), in1_strides=c_array(st1), in2_strides=c_array(st2),
             input1_offset=-a.quant.zero_point[0], input2_offset=-b.quant.zero_point[0],
             left_shift=left_shift, input1_multiplier=m1, input1_shift=s1,
             input2_multiplier=m2, input2_shift=s2, output_multiplier=mo, output_shift=so,
-            output_offset=y.quant.zero_point[0], act_min=lo, act_max=hi,
+            output_offset=y.quant.zero_point[0], act_min=act_range[0], act_max=act_range[1],
         ),
         args=(Arg(op.inputs[0], ctype), Arg(op.inputs[1], ctype), Arg(op.outputs[0], ctype, True)),
         inplace=(0, 1),  # elementwise: output[i] from input1/2 at i (full-size inputs)

@@ -31,19 +31,25 @@ def nearest(x: int, in_size: int, out_size: int, align_corners: bool, half_pixel
     return max(0, src) if half_pixel_centers else src
 
 
-def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
-    """None when edgeq-micro runs this RESIZE_NEAREST_NEIGHBOR, else why not."""
+def resize_problem(op: Operator, sg: Subgraph, dtypes: tuple[str, ...]) -> str | None:
+    """Why a RESIZE_* op cannot run (None: it can): quantized ``dtypes`` NHWC in and out with
+    the same batch and channels, a constant output size that matches the output."""
     if len(op.inputs) != 2 or len(op.outputs) != 1:
         return "wrong number of inputs or outputs"
     x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
-    if x is None or x.dtype not in ("INT8", "INT16") or x.quant is None or y is None or y.dtype != x.dtype:
-        return "not quantized int8 or int16"
+    if x is None or x.dtype not in dtypes or x.quant is None or y is None or y.dtype != x.dtype:
+        return f"not quantized {' or '.join(d.lower() for d in dtypes)}"
     if len(x.shape) != 4 or len(y.shape) != 4 or x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3]:
         return "input and output must be NHWC with the same batch and channels"
     size = const_ints(sg, op.inputs[1])
     if size is None or len(size) != 2 or tuple(size) != tuple(y.shape[1:3]):
         return "the output size must be a constant matching the output shape"
     return None
+
+
+def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
+    """None when edgeq-micro runs this RESIZE_NEAREST_NEIGHBOR, else why not."""
+    return resize_problem(op, sg, ("INT8", "INT16"))
 
 
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:

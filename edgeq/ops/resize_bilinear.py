@@ -10,7 +10,8 @@ not requantize)."""
 from __future__ import annotations
 
 from edgeq.model.ir import Operator, Subgraph
-from edgeq.ops._common import Arg, KernelCall, const_ints, fields, register
+from edgeq.ops._common import Arg, KernelCall, fields, register
+from edgeq.ops.resize import resize_problem
 
 OPS = ("RESIZE_BILINEAR",)
 
@@ -42,19 +43,12 @@ def interpolation(out_size: int, in_size: int, align_corners: bool, half_pixel_c
 
 def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
     """None when edgeq-micro runs this RESIZE_BILINEAR, else why not."""
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return "wrong number of inputs or outputs"
-    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
-    if x is None or x.dtype != "INT8" or y is None or y.dtype != "INT8":
-        return "not int8 (TFLM's integer resize takes int8)"
-    if len(x.shape) != 4 or len(y.shape) != 4 or x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3]:
-        return "input and output must be NHWC with the same batch and channels"
     if op.options.get("half_pixel_centers") and op.options.get("align_corners"):
         return "half_pixel_centers together with align_corners (TFLM refuses it)"
-    size = const_ints(sg, op.inputs[1])
-    if size is None or len(size) != 2 or tuple(size) != tuple(y.shape[1:3]) or min(size) < 1:
-        return "the output size must be a constant matching the output shape"
-    return None
+    reason = resize_problem(op, sg, ("INT8",))  # TFLM's integer resize takes int8 only
+    if reason is None and min(sg.tensor(op.outputs[0]).shape[1:3]) < 1:
+        return "an empty output size"
+    return reason
 
 
 def prepare(op: Operator, sg: Subgraph) -> KernelCall:
