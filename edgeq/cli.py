@@ -31,8 +31,14 @@ console = Console(stderr=True)
 stdout = Console()
 
 
+RESET_STATE_HELP = ("A stateful model (LSTM, SVDF state): clear its state before each sample, as TFLM's "
+                    "interpreter.reset() does; without it the state carries from sample to sample, as in TFLM "
+                    "invoked once a sample.")
+
 KERNELS_HELP = ("edgeq-micro's kernels: fast (the fast variants for the board's core where they apply) "
                 "or reference (TFLM's reference algorithms only).")
+
+
 def _boards() -> str:
     from edgeq.targets import all_targets
 
@@ -280,6 +286,7 @@ def run(
     output: Path = typer.Option(..., "-o", "--output", help=".npz to write the raw outputs to (under out)."),
     runtime: str = typer.Option("native", "--runtime", help="native (edgeq-micro) or tflm (the TFLM interpreter)."),
     kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP + " On the host: portable C."),
+    reset_state: bool = typer.Option(False, "--reset-state", help=RESET_STATE_HELP),
 ) -> None:
     """Run every input sample through MODEL and write the raw outputs."""
     from edgeq.codegen.native.emit import io_specs
@@ -294,14 +301,15 @@ def run(
     specs_in, specs_out = io_specs(ir)
     inputs = npzio.load_inputs(input_path, specs_in)
     check_kernels(kernels)
+    _state_note(ir, reset_state)
     if target != "host":
-        _run_on_board(model, target, inputs, output, runtime, kernels)
+        _run_on_board(model, target, inputs, output, runtime, kernels, reset_state)
         return
     with console.status(f"running {inputs[0].shape[0] if inputs else 0} samples on the host ({runtime})..."):
         if runtime == "native":
-            _, outs = hostrun.run_native(model, inputs, kernels=kernels)
+            _, outs = hostrun.run_native(model, inputs, kernels=kernels, reset_state=reset_state)
         else:
-            outs = hostrun.run_tflm_isolated(model, specs_in, specs_out, inputs)
+            outs = hostrun.run_tflm_isolated(model, specs_in, specs_out, inputs, reset_state=reset_state)
     _save_run_outputs(model, output, outs, f"{outs[0].shape[0] if outs else 0} samples")
 
 
@@ -326,14 +334,28 @@ def _progress(description: str):
                     console=console, transient=True, disable=not console.is_terminal)
 
 
-def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str, kernels: str) -> None:
+def _state_note(ir, reset_state: bool) -> None:
+    """One line on stderr for a stateful model: what happens to its state between samples."""
+    from edgeq.codegen.native.emit import state_tensors
+
+    state = state_tensors(ir)
+    if state:
+        nbytes = sum(ir.main.tensors[t].nbytes for t in state)
+        how = ("cleared before each sample (--reset-state)" if reset_state else
+               "carried from sample to sample, as in TFLM (--reset-state clears it before each)")
+        console.print(f"note: stateful model ({len(state)} variable tensors, {nbytes} B of state): its state is {how}",
+                      markup=False, highlight=False, soft_wrap=True)
+
+
+def _run_on_board(model: Path, target: str, inputs, output: Path, runtime: str, kernels: str,
+                  reset_state: bool = False) -> None:
     from edgeq.harness import measure
 
     n = int(inputs[0].shape[0]) if inputs else 0
     with _progress("running") as bar:
         task = bar.add_task(f"running on {target} (QEMU)", total=n)
         outs = measure.run_on_board(model, target, inputs, runtime=runtime, kernels=kernels,
-                                    progress=lambda d, t: bar.update(task, completed=d))
+                                    progress=lambda d, t: bar.update(task, completed=d), reset_state=reset_state)
     _save_run_outputs(model, output, outs, f"{n} samples on {target}")
 
 
@@ -386,6 +408,7 @@ def bench(
     compare: Optional[str] = typer.Option(None, "--compare", help="With --profile: tflm profiles the TFLM app beside edgeq-micro (EDGEQ_TFLM_DIR; kernels from EDGEQ_TFLM_KERNELS)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="With --profile: a PNG bar chart of the instructions per op."),
     kernels: str = typer.Option("fast", "--kernels", help=KERNELS_HELP),
+    reset_state: bool = typer.Option(False, "--reset-state", help=RESET_STATE_HELP),
 ) -> None:
     """Run MODEL on a board (emulated): size, instructions, accuracy, bit-exactness vs TFLM."""
     from edgeq.harness import measure
@@ -417,7 +440,8 @@ def bench(
             _fail("--probe/--pyocd-target/--flash-cmd need --port (the board's serial port)")
         result = measure.bench(model, target, runtime=runtime, data=data, progress=progress,
                                part=part, flash_kb=flash_kb, ram_kb=ram_kb, device=device,
-                               profile=profile, compare_with=compare, kernels=kernels, float_model=float_model)
+                               profile=profile, compare_with=compare, kernels=kernels, float_model=float_model,
+                               reset_state=reset_state)
     if plot is not None:
         profile_report.write_plot(result, plot)
     if json_path is not None:

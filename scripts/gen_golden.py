@@ -803,6 +803,22 @@ def build(builder, seed: int):
     return model
 
 
+def _built() -> dict:
+    """Models no Keras layer converts to (SVDF; an int16x8 LSTM: Keras 3's LSTM is unrolled),
+    written from fixed seeds with the tests' schema builder (tests/golden/tflite_builder.py)
+    and their random-case makers: name -> a function returning the .tflite bytes."""
+    sys.path.insert(0, str(ROOT / "tests" / "golden"))
+    from test_fuzz_lstm import lstm_case
+    from test_fuzz_svdf import svdf_case
+    from tflite_builder import build as build_tflite
+
+    return {
+        "svdf": lambda: build_tflite(svdf_case(np.random.default_rng(14), time_dtype="INT16", min_memory=6)),
+        "lstm_int16": lambda: build_tflite(lstm_case(np.random.default_rng(5), int16=True, b=1, steps=6, n_in=6,
+                                                     units=8, major=False)),
+    }
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mlperf", action="store_true", help="write tests/models/*.tflite")
@@ -816,6 +832,8 @@ def main(argv=None) -> int:
     if args.golden:
         for name, (fn, kw) in _golden().items():
             jobs.append((name, GOLDEN_DIR, fn, kw))
+        for name, fn in _built().items():
+            jobs.append((name, GOLDEN_DIR, fn, {"built": True}))
     if args.only:
         jobs = [j for j in jobs if j[0] in args.only]
     for i, (name, out_dir, fn, kw) in enumerate(jobs):
@@ -823,7 +841,7 @@ def main(argv=None) -> int:
         seed = 1000 + sum(map(ord, name))
         kw = dict(kw)
         squeeze = kw.pop("squeeze", False)
-        data = convert(build(fn, seed), seed=seed, **kw)
+        data = fn() if kw.pop("built", False) else convert(build(fn, seed), seed=seed, **kw)
         if squeeze:
             data = reshape_to_squeeze(data)
         (out_dir / f"{name}.tflite").write_bytes(data)

@@ -179,7 +179,7 @@ def test_fuzz_cases_fast_firmware_bit_exact(board, kind, tmp_path):
 # ops added for models users deploy (issue 18): their golden models and fuzz cases on the
 # board, 100 random inputs each, byte for byte with TFLM
 OP_GOLDEN = ("resize_nearest", "reduce_max_min", "rnn_unpack_pack", "transpose_conv", "depth_space", "arg_max_min",
-             "gather", "norm_ops", "sum", "attention", "resize_bilinear")
+             "gather", "norm_ops", "sum", "attention", "resize_bilinear", "svdf", "lstm_int16")
 OP_FUZZ = ("pack", "unpack", "resize_nearest", "reduce_max", "transpose_conv", "depth_to_space", "space_to_depth",
            "arg_max", "arg_min", "gather", "squared_difference", "squared_difference16", "sum", "sum16",
            "batch_matmul", "batch_matmul_const", "batch_matmul16", "resize_bilinear",

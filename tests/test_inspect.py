@@ -136,7 +136,7 @@ def test_lstm_model_readable(cli_reports):
     # 4 gates x (20x28 input + 20x20 recurrent weights) per step, 28 time steps, batch 1
     assert lstm["macs"] == 28 * 4 * (20 * 28 + 20 * 20)
     assert r["ops"][2]["macs"] == 10 * 560
-    assert r["unsupported"]["tflm"] == []
+    assert r["unsupported"]["tflm"] == [] and r["unsupported"]["native"] == []
 
 
 def test_param_bytes_counts_shared_buffers_once():

@@ -191,7 +191,7 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
     the TFLM library from ``EDGEQ_TFLM_DIR``. Returns sources for
     :func:`edgeq.toolchain.arm.build_firmware`. ``profile``: the profile build, every op's
     invoke between two markers (see ``NativeSources.segments``)."""
-    from edgeq.codegen.native.emit import NativeSources, header_context, io_specs
+    from edgeq.codegen.native.emit import NativeSources, header_context, io_specs, state_tensors
     from edgeq.model.arena import measure_tflm_arena
     from edgeq.model.reader import read_model
     from edgeq.toolchain import tflm_lib
@@ -208,7 +208,8 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
     exported = generate(model, data, name=name, section=FIRMWARE_MODEL_SECTION, measured_arena=arena.total_bytes)
     inputs, outputs = io_specs(model)
     extra = cmsis_nn_mve_allowance(model) if kernels == "cmsis_nn" and "mve" in target.features else 0
-    ctx = {**header_context(model_path.name, exported.arena_size + extra, inputs, outputs), "name": name,
+    state = sum(model.main.tensors[t].nbytes for t in state_tensors(model))
+    ctx = {**header_context(model_path.name, exported.arena_size + extra, inputs, outputs, state), "name": name,
            "profile": profile, "op_slots": len(resolver_ops(model)), "arena_extra": extra}
     files = {k: v for k, v in exported.files.items() if k != "README.md"}
     files["edgeq_model.h"] = render("codegen/edgeq_model.h.j2", ctx)
@@ -217,7 +218,7 @@ def firmware_sources(model_path: str | Path, target, *, kernels: str = "referenc
         files=files, arena_size=exported.arena_size, weight_bytes=len(data), inputs=inputs, outputs=outputs,
         model_name=model_path.name, runtime_name="tflm" if kernels == "reference" else f"tflm-{kernels}",
         has_init=True, include_dirs=lib.include_dirs, libraries=(str(lib.library),), defines=lib.defines,
-        profile=profile, segments=_profile_segments(model) if profile else (),
+        profile=profile, segments=_profile_segments(model) if profile else (), state_bytes=state,
     )
 
 

@@ -14,20 +14,23 @@ import numpy as np
 from edgeq.errors import UnsupportedOpError
 
 
-def run_native(model_path: str | Path, inputs: Sequence[np.ndarray], *, kernels: str = "fast"):
+def run_native(model_path: str | Path, inputs: Sequence[np.ndarray], *, kernels: str = "fast",
+               reset_state: bool = False):
     """Compile the edgeq-micro sources for the host (cached) and run every sample in one
     process (``kernels`` "fast": the portable fast variants; "reference"). Returns
-    ``(sources, outputs)``."""
+    ``(sources, outputs)``. A stateful model's state carries from sample to sample unless
+    ``reset_state`` (cleared before each)."""
     from edgeq.codegen.native import generate
     from edgeq.harness.measure import check_kernels
     from edgeq.harness.runners import host
 
     check_kernels(kernels)
     sources = generate(model_path, features=() if kernels == "fast" else None)
-    return sources, host.run(sources, inputs)
+    return sources, host.run(sources, inputs, reset_state=reset_state)
 
 
-def run_tflm_isolated(model_path: str | Path, specs_in, specs_out, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+def run_tflm_isolated(model_path: str | Path, specs_in, specs_out, inputs: Sequence[np.ndarray],
+                      reset_state: bool = False) -> list[np.ndarray]:
     """:func:`run_tflm` in a child process: the interpreter can crash on models it does not
     validate (e.g. a DEPTHWISE_CONV_2D without bias segfaults it), which must not take the
     caller down. A crash becomes an :class:`UnsupportedOpError` line; an op TFLM has no kernel
@@ -39,8 +42,8 @@ def run_tflm_isolated(model_path: str | Path, specs_in, specs_out, inputs: Seque
     with tempfile.TemporaryDirectory(prefix="edgeq-tflm-") as tmp:
         fin, fout = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
         np.savez(fin, **{f"x{i}": a for i, a in enumerate(inputs)})
-        proc = subprocess.run([sys.executable, "-m", "edgeq.harness.hostrun", str(model_path), str(fin), str(fout)],
-                              capture_output=True, text=True)
+        argv = [sys.executable, "-m", "edgeq.harness.hostrun", str(model_path), str(fin), str(fout)]
+        proc = subprocess.run(argv + (["reset"] if reset_state else []), capture_output=True, text=True)
         if proc.returncode != 0 or not fout.is_file():
             if proc.returncode < 0:
                 why = f"it crashed (signal {-proc.returncode})"
@@ -51,9 +54,11 @@ def run_tflm_isolated(model_path: str | Path, specs_in, specs_out, inputs: Seque
         return [data[f"out{j}"] for j in range(len(specs_out))]
 
 
-def run_tflm(model_path: str | Path, specs_in, specs_out, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+def run_tflm(model_path: str | Path, specs_in, specs_out, inputs: Sequence[np.ndarray],
+             reset_state: bool = False) -> list[np.ndarray]:
     """Run every sample through ``tflite_micro.runtime.Interpreter`` (the oracle), in this
-    process (see :func:`run_tflm_isolated`)."""
+    process (see :func:`run_tflm_isolated`): one interpreter invoked N times, so a stateful
+    model's state carries from sample to sample, unless ``reset_state`` (``reset()`` first)."""
     from tflite_micro import runtime as tflm
 
     try:
@@ -63,6 +68,8 @@ def run_tflm(model_path: str | Path, specs_in, specs_out, inputs: Sequence[np.nd
     n = inputs[0].shape[0] if inputs else 0
     outs: list[list[np.ndarray]] = [[] for _ in specs_out]
     for s in range(n):
+        if reset_state:
+            it.reset()
         for i, (spec, arr) in enumerate(zip(specs_in, inputs)):
             it.set_input(arr[s].reshape(spec.shape), i)
         it.invoke()
@@ -77,14 +84,15 @@ def _sample(shape):
 
 
 def _child(argv: list[str]) -> int:
-    """``python -m edgeq.harness.hostrun MODEL IN.npz OUT.npz``: the isolated oracle."""
+    """``python -m edgeq.harness.hostrun MODEL IN.npz OUT.npz [reset]``: the isolated oracle."""
     from edgeq.codegen.native.emit import io_specs
     from edgeq.model.reader import read_model
 
-    model, fin, fout = argv
+    model, fin, fout = argv[:3]
     specs_in, specs_out = io_specs(read_model(model))
     data = np.load(fin)
-    outs = run_tflm(model, specs_in, specs_out, [data[f"x{i}"] for i in range(len(specs_in))])
+    outs = run_tflm(model, specs_in, specs_out, [data[f"x{i}"] for i in range(len(specs_in))],
+                    reset_state=argv[3:] == ["reset"])
     np.savez(fout, **{f"out{j}": o for j, o in enumerate(outs)})
     return 0
 

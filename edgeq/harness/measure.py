@@ -83,6 +83,10 @@ class BenchResult:
     ram_limit_bytes: int | None = None
     code_by_object: dict = field(default_factory=dict)
     first_mismatch: str | None = None
+    # a stateful model (variable tensors): its state bytes, and whether the state was cleared
+    # before each sample (--reset-state) or carried from one to the next (as TFLM does)
+    state_bytes: int = 0
+    state: str | None = None  # "carried" / "reset each sample"; None: stateless
     # --profile (edgeq.harness.profile): one object an op, and the profile build's whole
     # (its own build: never the figures above); --compare tflm: TFLM's profile too
     ops: list | None = None
@@ -167,7 +171,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
           progress: Callable[[str, int, int], None] | None = None, sample_timeout: float | None = None,
           part: str | None = None, flash_kb: int | None = None, ram_kb: int | None = None,
           device=None, profile: bool = False, compare_with: str | None = None, kernels: str = "fast",
-          float_model: str | Path | None = None) -> BenchResult:
+          float_model: str | Path | None = None, reset_state: bool = False) -> BenchResult:
     """Build MODEL for the board, run every sample under its emulator, compare with TFLM.
 
     ``device`` (:class:`edgeq.harness.runners.serial.SerialDevice`): run on a real board
@@ -183,7 +187,11 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     (with ``profile``; needs EDGEQ_TFLM_DIR, kernels from EDGEQ_TFLM_KERNELS): the TFLM app's
     profile on the same input, per op beside edgeq-micro's.
 
-    ``float_model`` (a Keras model): outputs without labels are scored against its outputs."""
+    ``float_model`` (a Keras model): outputs without labels are scored against its outputs.
+
+    A stateful model's state carries from sample to sample on the target and in the TFLM
+    reference alike (one interpreter invoked N times), unless ``reset_state``: then both
+    clear it before each sample."""
     from edgeq import targets
     from edgeq.codegen.native.emit import io_specs
     from edgeq.harness import npzio
@@ -246,18 +254,20 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
             serial.flash(fw.elf, probe=device.probe, pyocd_target=device.pyocd_target, command=device.flash_cmd)
         sres = serial.run(fw, target, inputs, port=device.port, baud=device.baud, timeout=device.timeout,
                           reset=device.reset(), model_name=model_path.name,
-                          progress=lambda d, t: step("running on the board", d, t))
+                          progress=lambda d, t: step("running on the board", d, t),
+                          stateful=sources.state_bytes > 0, reset_state=reset_state)
         result = qemu.RunResult(outputs=sres.outputs, instructions=(), instruction_method="none",
                                 instruction_resolution=0, marker_overhead=0, status=(0,) * n, wall_s=sres.wall_s,
                                 total_instructions=None)
         measured = round(float(np.mean(sres.latency_us)) / 1e3, 3)
     else:
         kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
-        result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t), **kw)
+        result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t),
+                          reset_state=reset_state, **kw)
         measured = None
     profiles = _profiles(model_path, target, inputs, runtime, compare_with, budget, step, kernels) if profile else None
     step("TFLM reference", 0, n)
-    ref = TflmReference(model_bytes).run(*inputs)
+    ref = TflmReference(model_bytes).run(*inputs, reset_state=reset_state)
     step("TFLM reference", n, n)  # one batched call: the bar jumps to done
     mismatched, first = compare(result.outputs, ref)
     if first:
@@ -293,7 +303,8 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         part=budget.name if budget else None,
         flash_limit_bytes=budget.flash_bytes if budget else None,
         ram_limit_bytes=budget.ram_bytes if budget else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
-        first_mismatch=first,
+        first_mismatch=first, state_bytes=sources.state_bytes,
+        state=None if not sources.state_bytes else "reset each sample" if reset_state else "carried",
         outputs=[dict(sc.as_json(), host={k: v for k, v in hs.as_json().items() if k not in ("index", "name", "against")})
                  for sc, hs in zip(scores, host_scores)],
         **(_profile_fields(*profiles) if profiles else {}),
@@ -389,9 +400,10 @@ def build(model_path: str | Path, target_name: str | None, out_dir: str | Path, 
 
 def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.ndarray], *,
                  runtime: str = "native", progress: Callable[[int, int], None] | None = None,
-                 kernels: str = "fast") -> list[np.ndarray]:
+                 kernels: str = "fast", reset_state: bool = False) -> list[np.ndarray]:
     """``edgeq run --target BOARD``: every sample through the firmware under the board's
-    emulator; the raw outputs (one array a model output, N samples each)."""
+    emulator; the raw outputs (one array a model output, N samples each). A stateful model's
+    state carries from sample to sample unless ``reset_state``."""
     from edgeq import targets
     from edgeq.errors import MissingToolError
     from edgeq.harness.runners import qemu
@@ -402,4 +414,5 @@ def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.n
     if reason:
         raise MissingToolError(reason)
     fw = arm.build_firmware(firmware_sources(model_path, runtime, target, kernels=kernels), target)
-    return list(qemu.run(fw, target, inputs, count_instructions=False, progress=progress).outputs)
+    return list(qemu.run(fw, target, inputs, count_instructions=False, progress=progress,
+                         reset_state=reset_state).outputs)

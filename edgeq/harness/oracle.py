@@ -57,9 +57,11 @@ class TflmReference:
         scale = float(qp["scales"][0]) if len(qp["scales"]) else 0.0
         return scale, int(qp["zero_points"][0]) if len(qp["zero_points"]) else 0
 
-    def run(self, *xs: np.ndarray) -> list[np.ndarray]:
+    def run(self, *xs: np.ndarray, reset_state: bool = False) -> list[np.ndarray]:
         """Run N samples (each array has the batch dimension N); returns one array of N
-        outputs per model output, in the model's output type."""
+        outputs per model output, in the model's output type. A stateful model's state
+        (variable tensors) carries from sample to sample, as in one TFLM interpreter invoked
+        N times, unless ``reset_state``: then ``reset()`` clears it before each sample."""
         if len(xs) != len(self.inputs):
             raise DataError(f"the model has {len(self.inputs)} inputs, got {len(xs)} arrays")
         prepared = []
@@ -73,10 +75,11 @@ class TflmReference:
         n = prepared[0].shape[0]
         outs: list[list[np.ndarray]] = [[] for _ in self.outputs]
         for s in range(n):
+            if reset_state:
+                self._interp.reset()
             for i, x in enumerate(prepared):
                 self._interp.set_input(x[s : s + 1], i)
             self._interp.invoke()
             for o in range(len(self.outputs)):
                 outs[o].append(np.array(self._interp.get_output(o)).reshape(self.outputs[o]["shape"][1:]))
-            self._interp.reset()  # samples are independent: clear variable tensors (LSTM state)
         return [np.stack(o) if o else np.zeros((0,)) for o in outs]

@@ -34,6 +34,7 @@ from edgeq.ops import (  # noqa: E402,F401
     depthwise_conv_2d,
     fully_connected,
     gather,
+    lstm,
     hard_swish,
     logistic,
     maximum_minimum,
@@ -54,6 +55,7 @@ from edgeq.ops import (  # noqa: E402,F401
     squared_difference,
     strided_slice,
     sub,
+    svdf,
     transpose,
     transpose_conv,
 )

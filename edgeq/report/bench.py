@@ -59,6 +59,7 @@ def rows(r) -> list[tuple[str, str]]:
         ("latency (estimate)", "n/a" if r.latency_ms_estimate is None
          else f"{r.latency_ms_estimate:,.3f} ms at the nominal {r.clock_hz / 1e6:g} MHz (estimate)"),
         ("samples", f"{r.samples}" + (f" from {r.data}" if r.data else " (random inputs)")),
+        *([("state", f"{_n(r.state_bytes)} B (variable tensors), {r.state}")] if getattr(r, "state", None) else []),
         *_quality_rows(r),
         ("bit-exact vs TFLM", ("yes" if r.bit_exact_vs_tflm else f"NO: {r.mismatched_outputs} outputs differ"
                                + (f" (first: {r.first_mismatch})" if r.first_mismatch else ""))),

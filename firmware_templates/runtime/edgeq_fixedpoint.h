@@ -244,4 +244,38 @@ static inline int32_t edgeq_mul_by_quantized_multiplier64(int64_t x, int32_t mul
     return (int32_t)(uint32_t)(uint64_t)edgeq_asr64((int64_t)prod, total_shift);
 }
 
+/* ---- int16 LOGISTIC / TANH: TFLM's interpolation in its 256-entry sigmoid table (Q0.16) ----
+ * x is the input already rescaled (edgeq_rescale_s16); the results are Q0.15. Shared by the
+ * LOGISTIC and TANH kernels and the LSTM gates. */
+static inline int16_t edgeq_sigmoid16_lut(int32_t x, const uint16_t *table)
+{
+    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
+    const uint32_t uh = a >> 9;
+    uint32_t r;
+    if (uh >= 255) {
+        r = (uint32_t)0x7FFF << 10;
+    } else {
+        const uint32_t ua = table[uh], ub = table[uh + 1];
+        r = (ua << 9) + (a & 0x1ff) * (ub - ua);
+    }
+    r = (x >= 0) ? (r + (1u << 9)) : ((1u << 25) - r + (1u << 9) - 1u);
+    return (int16_t)(r >> 10);
+}
+
+/* tanh(x) = 2 sigmoid(2x) - 1, on the same table. */
+static inline int16_t edgeq_tanh16_lut(int32_t x, const uint16_t *table)
+{
+    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
+    const uint32_t uh = a >> 8;
+    int32_t r;
+    if (uh >= 255) {
+        r = (int32_t)((uint32_t)0xFFFF << 8);
+    } else {
+        const uint32_t ua = table[uh], ub = table[uh + 1];
+        r = (int32_t)((ua << 8) + (a & 0xff) * (ub - ua));
+    }
+    r = (x >= 0) ? (r - (1 << 23) + (1 << 7)) : (-r + (1 << 23) + (1 << 7) - 1);
+    return (int16_t)edgeq_asr(r, 8);
+}
+
 #endif /* EDGEQ_FIXEDPOINT_H */

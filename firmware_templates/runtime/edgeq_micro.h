@@ -315,6 +315,28 @@ typedef struct {
     int32_t lhs_offset, rhs_offset, output_offset, multiplier, shift, act_min, act_max;
 } edgeq_batch_matmul_params_t;
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLM's integer LSTM (no peephole, projection, layer norm or
+ * CIFG): int8 activations (input, hidden state, output) with int32 bias, or int16 ones with
+ * int64 bias; int8 weights; an int16 cell state. Per step and gate: an input and a recurrent
+ * fully connected layer, each requantized to Q3.12 int16, added with saturation, then the
+ * int16 sigmoid (tanh for the cell gate) to Q0.15. The cell state becomes
+ * forget * cell + input * cell_gate (two requantized products, a saturating add, optional
+ * clipping); the hidden state output * tanh(cell), requantized to the hidden state's type.
+ * Gates are indexed input, forget, cell, output. */
+typedef struct {
+    int32_t time_major, batches, steps, input_size, units;
+    int32_t input_offset, hidden_offset;                /* minus the zero points */
+    int32_t in_weights_offset[4], rec_weights_offset[4]; /* minus the weights' zero points */
+    int32_t in_multiplier[4], in_shift[4];               /* input FC -> Q3.12 */
+    int32_t rec_multiplier[4], rec_shift[4];             /* recurrent FC -> Q3.12 */
+    int32_t forget_multiplier, forget_shift;             /* forget * cell -> cell */
+    int32_t input_multiplier, input_shift;               /* input * cell gate -> cell */
+    int32_t hidden_multiplier, hidden_shift, hidden_zero_point, hidden_min, hidden_max;
+    int32_t cell_clip;                                   /* quantized; 0: no clipping */
+    int32_t tanh_multiplier, tanh_shift;                 /* the cell state into tanh's input */
+    const uint16_t *table;                               /* TFLM's sigmoid table */
+} edgeq_lstm_params_t;
+
 /* RESIZE_BILINEAR, int8: per output row / column the two source indices and the 10-bit
  * weight of the second one. */
 typedef struct {
@@ -416,6 +438,14 @@ void edgeq_requantize_mixed(const edgeq_requantize_mixed_params_t *p, const void
 void edgeq_quantize_f32_s16(const edgeq_affine_params_t *p, const float *input, int16_t *output);
 void edgeq_dequantize_s16_f32(const edgeq_affine_params_t *p, const int16_t *input, float *output);
 void edgeq_logistic_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input, int16_t *output);
+/* weights: input-to-gate for the 4 gates, then recurrent-to-gate; one bias a gate (b_i, b_f,
+ * b_c, b_o); scratch: 4 * rows * units int16 (rows: batches when time major, else 1) */
+void edgeq_lstm_s8(const edgeq_lstm_params_t *p, const int8_t *const weights[8], const int32_t *b_i,
+                   const int32_t *b_f, const int32_t *b_c, const int32_t *b_o, const int8_t *input,
+                   int8_t *hidden, int16_t *cell, int8_t *output, void *scratch);
+void edgeq_lstm_s16(const edgeq_lstm_params_t *p, const int8_t *const weights[8], const int64_t *b_i,
+                    const int64_t *b_f, const int64_t *b_c, const int64_t *b_o, const int16_t *input,
+                    int16_t *hidden, int16_t *cell, int16_t *output, void *scratch);
 void edgeq_tanh_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input, int16_t *output);
 void edgeq_mul_s16(const edgeq_mul_params_t *p, const int16_t *input1, const int16_t *input2,
                    int16_t *output);
@@ -458,6 +488,21 @@ void edgeq_concatenation_s8(const edgeq_concat_params_t *p, const int8_t *const 
 void edgeq_requantize_s8(const edgeq_requantize_params_t *p, const int8_t *input, int8_t *output);
 void edgeq_quantize_f32_s8(const edgeq_affine_params_t *p, const float *input, int8_t *output);
 void edgeq_dequantize_s8_f32(const edgeq_affine_params_t *p, const int8_t *input, float *output);
+
+/* SVDF, int8 input / feature weights / output, int16 (_s16) or int8 (_s8) time weights and
+ * state: the state (batch x num_filters x memory_size, a variable tensor) is updated in
+ * place; bias may be NULL. multiplier1/shift1: input x feature weights -> state;
+ * multiplier2/shift2: state x time weights -> output. */
+typedef struct {
+    int32_t batch, input_size, num_filters, num_units, rank, memory_size;
+    int32_t input_offset, state_zero_point, output_offset;
+    int32_t multiplier1, shift1, multiplier2, shift2;
+} edgeq_svdf_params_t;
+
+void edgeq_svdf_s8_s16(const edgeq_svdf_params_t *p, const int8_t *input, const int8_t *weights_feature,
+                       const int16_t *weights_time, const int32_t *bias, int16_t *state, int8_t *output);
+void edgeq_svdf_s8_s8(const edgeq_svdf_params_t *p, const int8_t *input, const int8_t *weights_feature,
+                      const int8_t *weights_time, const int32_t *bias, int8_t *state, int8_t *output);
 
 #ifdef __cplusplus
 }

@@ -25,17 +25,7 @@ void edgeq_logistic_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input,
 {
     int32_t i;
     for (i = 0; i < p->size; ++i) {
-        const int32_t x = edgeq_rescale_s16(input[i], p->input_multiplier, p->input_left_shift);
-        const uint32_t a = (uint32_t)(x < 0 ? -x : x);
-        const uint32_t uh = a >> 9;
-        uint32_t r;
-        if (uh >= 255) {
-            r = (uint32_t)0x7FFF << 10;
-        } else {
-            const uint32_t ua = p->table[uh], ub = p->table[uh + 1];
-            r = (ua << 9) + (a & 0x1ff) * (ub - ua);
-        }
-        r = (x >= 0) ? (r + (1u << 9)) : ((1u << 25) - r + (1u << 9) - 1u);
-        output[i] = (int16_t)(r >> 10);
+        output[i] = edgeq_sigmoid16_lut(edgeq_rescale_s16(input[i], p->input_multiplier, p->input_left_shift),
+                                        p->table);
     }
 }

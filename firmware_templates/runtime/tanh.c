@@ -26,17 +26,7 @@ void edgeq_tanh_s16(const edgeq_sigmoid16_params_t *p, const int16_t *input, int
 {
     int32_t i;
     for (i = 0; i < p->size; ++i) {
-        const int32_t x = edgeq_rescale_s16(input[i], p->input_multiplier, p->input_left_shift);
-        const uint32_t a = (uint32_t)(x < 0 ? -x : x);
-        const uint32_t uh = a >> 8;
-        int32_t r;
-        if (uh >= 255) {
-            r = (int32_t)((uint32_t)0xFFFF << 8);
-        } else {
-            const uint32_t ua = p->table[uh], ub = p->table[uh + 1];
-            r = (int32_t)((ua << 8) + (a & 0xff) * (ub - ua));
-        }
-        r = (x >= 0) ? (r - (1 << 23) + (1 << 7)) : (-r + (1 << 23) + (1 << 7) - 1);
-        output[i] = (int16_t)edgeq_asr(r, 8);
+        output[i] = edgeq_tanh16_lut(edgeq_rescale_s16(input[i], p->input_multiplier, p->input_left_shift),
+                                     p->table);
     }
 }

@@ -16,8 +16,19 @@ FIXTURE_MODELS = (
     "hello_world/models/hello_world_int8.tflite",
     "micro_speech/micro_speech_quantized.tflite",
     "person_detection/person_detect.tflite",
+    "mnist_lstm/trained_lstm_int8.tflite",
 )
 LSTM_FIXTURE = "mnist_lstm/trained_lstm_int8.tflite"
+
+
+def tflm_only_model(path: Path) -> Path:
+    """A model with an op TFLM runs and edgeq-micro does not (int8 LOG_SOFTMAX), written to
+    ``path``: the example of a model that needs --runtime tflm."""
+    from tflite_builder import OneOp, T, build
+
+    path.write_bytes(build(OneOp("LOG_SOFTMAX", [T((1, 8), "INT8", (0.05,), (3,)), T((1, 8), "INT8", (16 / 256,), (127,))],
+                                 [0], [1], [0], [1])))
+    return path
 SAMPLES = 100
 
 

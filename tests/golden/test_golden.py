@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from golden_helpers import (
-    FIXTURE_MODELS, FIXTURES, GOLDEN_MODELS, LSTM_FIXTURE, ROOT, SAMPLES, THIRD_PARTY_MODELS,
-    assert_bit_exact, bmp_pixels, private_build_cache, random_inputs, tflm_outputs,
+    FIXTURE_MODELS, FIXTURES, GOLDEN_MODELS, ROOT, SAMPLES, THIRD_PARTY_MODELS,
+    assert_bit_exact, bmp_pixels, private_build_cache, random_inputs, tflm_only_model, tflm_outputs,
 )
 from edgeq.codegen.native.emit import generate, io_specs
 from edgeq.errors import UnsupportedOpError
@@ -131,11 +131,11 @@ def test_person_detect_classifies_both_images():
     assert out.tolist() == [[-113, 113], [57, -57]]
 
 
-def test_lstm_fixture_is_refused_clearly():
+def test_tflm_only_op_is_refused_clearly(tmp_path):
     with pytest.raises(UnsupportedOpError) as err:
-        generate(read_model(FIXTURES / LSTM_FIXTURE))
+        generate(read_model(tflm_only_model(tmp_path / "log_softmax.tflite")))
     msg = str(err.value)
-    assert "#0 UNIDIRECTIONAL_SEQUENCE_LSTM" in msg and "--runtime tflm" in msg and "\n" not in msg
+    assert "#0 LOG_SOFTMAX" in msg and "--runtime tflm" in msg and "\n" not in msg
 
 
 def test_generation_is_deterministic():
@@ -223,15 +223,16 @@ def test_cli_float_input_is_quantized(tmp_path: Path):
 
 
 def test_cli_unsupported_model_exits_1_with_one_line(tmp_path: Path):
-    r = _edgeq("export", str(FIXTURES / LSTM_FIXTURE), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    model = tflm_only_model(tmp_path / "log_softmax.tflite")
+    r = _edgeq("export", str(model), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "UNIDIRECTIONAL_SEQUENCE_LSTM" in lines[0] and "--runtime tflm" in lines[0]
-    np.savez(tmp_path / "x.npz", x=np.zeros((2, 28, 28), dtype=np.int8))
-    r = _edgeq("run", str(FIXTURES / LSTM_FIXTURE), "--target", "host", "--input", str(tmp_path / "x.npz"),
+    assert len(lines) == 1 and "LOG_SOFTMAX" in lines[0] and "--runtime tflm" in lines[0]
+    np.savez(tmp_path / "x.npz", x=np.zeros((2, 8), dtype=np.int8))
+    r = _edgeq("run", str(model), "--target", "host", "--input", str(tmp_path / "x.npz"),
                "-o", str(tmp_path / "o.npz"), cwd=tmp_path)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "#0 UNIDIRECTIONAL_SEQUENCE_LSTM" in r.stderr and not (tmp_path / "o.npz").exists()
+    assert "#0 LOG_SOFTMAX" in r.stderr and not (tmp_path / "o.npz").exists()
 
 
 ARM_GCC = shutil.which("arm-none-eabi-gcc")

@@ -30,6 +30,7 @@ class T:
     zero_point: tuple[int, ...] | None = None
     qdim: int = 0
     data: np.ndarray | None = None
+    variable: bool = False  # a variable tensor: state kept between invocations (LSTM, SVDF)
 
 
 @dataclass
@@ -143,6 +144,17 @@ def _options(op: str, o: dict):
         x = getattr(s, name + "T")()
         x.outputType = _TYPES[o.get("output_type", "INT32")]
         return getattr(s.BuiltinOptions, name), x
+    if op == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+        x = s.UnidirectionalSequenceLSTMOptionsT()
+        x.fusedActivationFunction = schema.ActivationFunctionType.TANH  # the cell gate (TFLM: tanh only)
+        x.cellClip, x.projClip = float(o.get("cell_clip", 0.0)), 0.0
+        x.timeMajor = bool(o.get("time_major", False))
+        return s.BuiltinOptions.UnidirectionalSequenceLSTMOptions, x
+    if op == "SVDF":
+        x = s.SVDFOptionsT()
+        x.rank = o["rank"]
+        x.fusedActivationFunction = _ACT[o.get("act", "NONE")]
+        return s.BuiltinOptions.SVDFOptions, x
     simple = {"PAD": "PadOptions", "PADV2": "PadV2Options", "TRANSPOSE": "TransposeOptions",
               "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
               "SQUARED_DIFFERENCE": "SquaredDifferenceOptions"}
@@ -183,6 +195,7 @@ def build_graph(tensors: list[T], ops: list[Op], graph_inputs: list[int], graph_
         tt.type = _TYPES[t.dtype]
         tt.name = f"t{i}".encode()
         tt.buffer = 0
+        tt.isVariable = bool(t.variable)
         if t.data is not None:
             b = s.BufferT()
             b.data = np.frombuffer(np.ascontiguousarray(t.data).tobytes(), dtype=np.uint8).tolist()

@@ -25,7 +25,8 @@ def export(model_path: str | Path, out_dir: str | Path, **kw):
 
     sources = generate(model_path, **kw)
     features = kw.get("features")
-    ctx = {**header_context(sources.model_name, sources.arena_size, sources.inputs, sources.outputs),
+    ctx = {**header_context(sources.model_name, sources.arena_size, sources.inputs, sources.outputs,
+                                 sources.state_bytes),
            "weight_bytes": sources.weight_bytes, "section": kw.get("section") or "",
            "features": sorted(features) if features else [],
            "kernels": "reference (TFLM's algorithms)" if features is None else

@@ -74,6 +74,8 @@ class NativeSources:
     inputs: tuple[IOSpec, ...]
     outputs: tuple[IOSpec, ...]
     model_name: str
+    # arena bytes that hold state from one inference to the next (variable tensors; 0: none)
+    state_bytes: int = 0
     # What the firmware build needs beyond the files: the runtime's name in the protocol,
     # whether the app calls edgeq_init() at boot, and an external library (the TFLM
     # application links TFLite Micro; edgeq-micro needs none of these).
@@ -101,9 +103,10 @@ class NativeSources:
         return paths
 
 
-def header_context(model_name: str, arena_size: int, inputs, outputs) -> dict:
+def header_context(model_name: str, arena_size: int, inputs, outputs, state_bytes: int = 0) -> dict:
     """What ``edgeq_model.h.j2`` needs: the I/O macros and entry points. Shared with the
-    TFLM application, which implements the same header with a MicroInterpreter."""
+    TFLM application, which implements the same header with a MicroInterpreter.
+    ``state_bytes``: the arena bytes that hold state between inferences (0: stateless)."""
     from edgeq import __version__ as version
 
     def io_ctx(spec: IOSpec) -> dict:
@@ -117,7 +120,7 @@ def header_context(model_name: str, arena_size: int, inputs, outputs) -> dict:
                    and outputs[0].dtype == "INT8")
     return {"version": version, "model_name": model_name, "arena_size": arena_size,
             "inputs": [io_ctx(s) for s in inputs], "outputs": [io_ctx(s) for s in outputs],
-            "single_int8": single_int8}
+            "single_int8": single_int8, "state_bytes": state_bytes}
 
 
 def unsupported_ops(model: Model) -> list[tuple[int, str, str]]:
@@ -219,6 +222,15 @@ class ModelPlan:
     # call position -> the pseudo tensor (an index past the graph's tensors) that holds the
     # call's scratch memory in the memory plan
     scratch: Mapping[int, int] = field(default_factory=dict)
+
+
+def state_tensors(model: Model) -> tuple[int, ...]:
+    """The main graph's variable tensors that its ops use: the state (an LSTM's hidden and
+    cell state, an SVDF's activation history) kept in the arena from one inference to the
+    next, as TFLM keeps it, and cleared by ``edgeq_reset``."""
+    sg = model.main
+    used = {t for op in sg.operators for t in op.inputs if t >= 0}
+    return tuple(t.index for t in sg.tensors if t.is_variable and t.index in used)
 
 
 def _itemsize(t: Tensor) -> int:
@@ -369,7 +381,7 @@ def plan_model(model: Model, *, variants: Mapping[str, str] | None = None, inpla
     external = set(input_slot) | set(output_slot) | constants
     # copies read the output's root after the last op: keep arena roots alive to the end
     tail = [planner.PlanOp(tuple(root(s.tensor) for s in copies_needed), ())] if copies_needed else []
-    mem = planner.plan(plan_ops + tail, sizes, aliases, external)
+    mem = planner.plan(plan_ops + tail, sizes, aliases, external, persistent=state_tensors(model))
     placed_calls, no_kernel = _apply_placement(sg, calls, writer, aliases, mem)
     return ModelPlan(placed_calls, aliases, tuple(plan_ops + tail), mem, input_slot, output_slot,
                      constants, tuple(copies_needed), no_kernel, scratch)
@@ -476,8 +488,14 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
                           "ctype": ctype, "cname": cname, "count": count, "lines": lines})
 
     model_name = Path(model.source).name if model.source else "model.tflite"
+    # what edgeq_reset writes: TFLM's ResetVariableTensors (an int8 state holds its zero point)
+    state = [{"offset": mem.offsets[t], "nbytes": sg.tensors[t].nbytes, "tensor": t,
+              "value": sg.tensors[t].quant.zero_point[0] if sg.tensors[t].dtype == "INT8" and sg.tensors[t].quant
+              and sg.tensors[t].quant.zero_point else 0} for t in state_tensors(model)]
+    state_bytes = sum(planner._align(s["nbytes"]) for s in state)
     ctx = {
-        **header_context(model_name, mem.arena_size, inputs, outputs),
+        **header_context(model_name, mem.arena_size, inputs, outputs, state_bytes=state_bytes),
+        "state": state,
         "constants": const_ctx, "ops": ops_ctx, "copies": copies,
         "num_views": len(aliases), "weight_bytes": weight_bytes, "section": section or "",
         "profile": profile,
@@ -507,6 +525,7 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
                          + [(mp.calls[k][0], "placed") for k in mp.no_kernel]))
     return NativeSources(files=files, arena_size=mem.arena_size, weight_bytes=weight_bytes,
                          inputs=inputs, outputs=outputs, model_name=model_name, profile=profile,
+                         state_bytes=state_bytes,
                          segments=segments if profile else (), fused=fused)
 
 

@@ -46,10 +46,16 @@ at one op: the bound of any plan that never overlaps an op's output with its inp
 places an input inside an output) and ``inplace_bound`` (the same less, at each op, the best
 in-place overlap it allows and the inputs placement may put inside a live output: the
 bound of any plan with these in-place and placement rules).
+
+Persistent buffers (``persistent``: variable tensors, the state a recurrent op such as LSTM
+or SVDF keeps from one inference to the next, as TFLM keeps them in its persistent area)
+take the first bytes of the arena, one after another, and nothing else ever uses them;
+every figure above counts them at every op.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -328,13 +334,37 @@ SEARCH_BUDGET = 20_000  # layout evaluations x ops for the greedy in-place / pla
 
 
 def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, int] | None = None,
-         external: set[int] | frozenset[int] = frozenset(), align: int = ALIGN) -> MemoryPlan:
-    """Place every non-external tensor that ``ops`` touch (``sizes``: bytes per tensor).
+         external: set[int] | frozenset[int] = frozenset(), align: int = ALIGN,
+         persistent: Sequence[int] = ()) -> MemoryPlan:
+    """Place every non-external tensor that ``ops`` touch (``sizes``: bytes per tensor);
+    ``persistent`` tensors first, at fixed offsets kept for the whole run.
 
     Deterministic: ties are broken by tensor index.
     """
     aliases = dict(aliases or {})
-    external = frozenset(external)
+    fixed: dict[int, int] = {}
+    for t in sorted(set(persistent)):
+        if t in aliases:
+            raise ValueError(f"persistent tensor {t} is a view")
+        fixed[t] = sum(_align(sizes[u], align) for u in fixed)
+    state_bytes = sum(_align(sizes[t], align) for t in fixed)
+    inner = _plan(ops, sizes, aliases, frozenset(external) | frozenset(fixed), align)
+    if not fixed:
+        return inner
+    offsets = {t: o + state_bytes for t, o in inner.offsets.items()}
+    for t, r in inner.roots.items():
+        if r in fixed:
+            offsets[t] = fixed[r]
+    return dataclasses.replace(
+        inner, offsets=dict(sorted(offsets.items())), arena_size=inner.arena_size + state_bytes,
+        sizes={**inner.sizes, **{t: sizes[t] for t in fixed}},
+        lifetimes={**inner.lifetimes, **{t: (0, max(len(ops) - 1, 0)) for t in fixed}},
+        timeline=tuple(b + state_bytes for b in inner.timeline), peak=inner.peak + state_bytes,
+        lower_bound=inner.lower_bound + state_bytes, inplace_bound=inner.inplace_bound + state_bytes)
+
+
+def _plan(ops, sizes, aliases, external, align) -> MemoryPlan:
+    """:func:`plan` without persistent buffers."""
     life: dict[int, list[int]] = {}
     roots: dict[int, int] = {}
     for i, op in enumerate(ops):

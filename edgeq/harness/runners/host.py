@@ -33,9 +33,12 @@ def build(sources: NativeSources) -> Path:
     return host_tc.compile_program(files, name="edgeq_host")
 
 
-def run(sources: NativeSources, inputs: Sequence[np.ndarray], exe: Path | None = None) -> list[np.ndarray]:
+def run(sources: NativeSources, inputs: Sequence[np.ndarray], exe: Path | None = None,
+        reset_state: bool = False) -> list[np.ndarray]:
     """Run every sample: ``inputs[i]`` has shape ``(N, *input_i.shape[1:])`` in the input's
-    type; returns one array per output, shape ``(N, *output.shape[1:])``, output type."""
+    type; returns one array per output, shape ``(N, *output.shape[1:])``, output type. A
+    stateful model's state carries from sample to sample (one process), unless
+    ``reset_state``: then ``edgeq_reset()`` clears it before each sample."""
     if len(inputs) != len(sources.inputs):
         raise DataError(f"model has {len(sources.inputs)} inputs, got {len(inputs)} arrays")
     n = None
@@ -51,7 +54,8 @@ def run(sources: NativeSources, inputs: Sequence[np.ndarray], exe: Path | None =
     with tempfile.TemporaryDirectory(prefix="edgeq-host-") as tmp:
         fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         np.concatenate(cols, axis=1).tofile(fin)
-        proc = subprocess.run([str(exe), str(fin), str(fout), str(n)], capture_output=True, text=True)
+        argv = [str(exe), str(fin), str(fout), str(n)] + (["reset"] if reset_state else [])
+        proc = subprocess.run(argv, capture_output=True, text=True)
         if proc.returncode != 0:
             raise TargetError(f"host run failed (exit {proc.returncode}): {proc.stderr.strip()[:200]}")
         raw = np.fromfile(fout, dtype=np.uint8)

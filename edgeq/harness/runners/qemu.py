@@ -47,6 +47,7 @@ QEMU = "qemu-system-arm"
 APT_HINT = "sudo apt-get install -y qemu-system-arm"
 PLUGIN_NAME = "libedgeq_insn.so"
 BATCH_MAGIC = 0x45444751
+BATCH_RESET_MAGIC = 0x45444752  # a batch that clears the model's state before each sample
 EXIT_HARDFAULT = 3
 EXIT_UNEXPECTED_EXCEPTION = 4
 BEGIN, END = "edgeq_bench_begin", "edgeq_bench_end"
@@ -129,6 +130,7 @@ class RunResult:
 
 def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
              batch: bool, blocks_out: Path | None = None, monitor: str = "none", mark: bool = False,
+             reset_state: bool = False,
              icount_shift: int = 0, icount_align: bool = False) -> list[str]:
     qemu = find_qemu()
     if qemu is None:
@@ -153,7 +155,8 @@ def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
             args += f",mark=0x{fw.symbols[MARK] & ~1:x}"
         cmd += ["-plugin", args]
     if batch:
-        cmd += ["-device", f"loader,addr=0x{fw.symbols['edgeq_host_request']:x},data=0x{BATCH_MAGIC:x},data-len=4"]
+        magic = BATCH_RESET_MAGIC if reset_state else BATCH_MAGIC
+        cmd += ["-device", f"loader,addr=0x{fw.symbols['edgeq_host_request']:x},data=0x{magic:x},data-len=4"]
     return cmd
 
 
@@ -310,11 +313,13 @@ def unpack_outputs(fw, raw: bytes, n: int) -> list[np.ndarray]:
 
 def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEFAULT_SAMPLE_TIMEOUT,
         count_instructions: bool = True, progress: Callable[[int, int], None] | None = None,
-        profile: bool = False) -> RunResult:
+        profile: bool = False, reset_state: bool = False) -> RunResult:
     """Run every sample through the firmware under QEMU (batch mode). ``inputs[i]`` holds
     input i of all N samples. A run with no finished sample for ``sample_timeout`` seconds
     is a hang: QEMU is killed and TargetError raised. ``profile``: ``fw`` is a profile build;
-    the plugin splits every span at its markers (``RunResult.segments``)."""
+    the plugin splits every span at its markers (``RunResult.segments``). A stateful model's
+    state carries from sample to sample (one firmware run), unless ``reset_state``: then the
+    firmware clears it before each sample, outside the measured span."""
     from edgeq.toolchain.arm import io_layout, layout_bytes
 
     if profile:
@@ -336,7 +341,7 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
         blocks_file = tmp / "blocks.txt" if use_plugin and target.cycle_model else None
         cmd = _command(fw, target, serial=f"file:{tmp / 'uart.log'}", icount=count_instructions and not use_plugin,
                        plugin_out=spans_file if use_plugin else None, batch=True, blocks_out=blocks_file,
-                       mark=profile)
+                       mark=profile, reset_state=reset_state)
         out_file = tmp / "edgeq_out.bin"
         with _qemu(cmd, tmp) as proc:
             done, last_change = -1, time.monotonic()

@@ -189,12 +189,17 @@ class SerialResult:
 
 def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None = None, timeout: float = 30.0,
         reset: Callable[[], None] | None = None, retries: int = 1, model_name: str | None = None,
-        progress: Callable[[int, int], None] | None = None) -> SerialResult:
+        progress: Callable[[int, int], None] | None = None, stateful: bool = False,
+        reset_state: bool = False) -> SerialResult:
     """Every sample through the firmware on the board at ``port``: ``db`` load, ``infer 1 0``,
     ``edgeq-out`` for the raw outputs. A sample that times out is retried ``retries`` times
     after ``reset()`` (when given) and a resync; then TargetError names the sample.
     ``model_name``: refuse a board whose firmware (``profile%``'s ``m-model-[...]``) runs
-    another model (a board that was not flashed with this build)."""
+    another model (a board that was not flashed with this build).
+
+    A stateful model (``stateful``): with ``reset_state``, ``edgeq-reset`` clears its state
+    before each sample; without, the state carries from sample to sample, so a sample that
+    fails is not retried (the board's state after it is unknown): TargetError at once."""
     from edgeq.harness.protocol import DeviceFault
     from edgeq.harness.runners.qemu import pack_inputs, unpack_outputs
     from edgeq.toolchain.arm import io_layout, layout_bytes
@@ -210,11 +215,15 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None
             if running != [model_name]:
                 raise TargetError(f"the board on {port} runs {running[0] if running else 'an unknown model'}, "
                                   f"not {model_name}: flash it (--probe/--pyocd-target or --flash-cmd)")
+        if stateful and not reset_state:
+            retries = 0
         for i in range(n):
             sample = payload[i * rec:(i + 1) * rec]
             for attempt in range(retries + 1):
                 try:
                     seen = len(dev.transcript)
+                    if stateful and reset_state:
+                        dev.command("edgeq-reset")
                     dev.load(sample)
                     rep = dev.infer(1, 0)
                     raw = dev.raw_output()
