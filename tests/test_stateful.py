@@ -198,3 +198,27 @@ def test_fuzz_cases_on_the_board(kind, tmp_path):
     want = TflmReference(path.read_bytes()).run(*xs)[0]
     assert np.array_equal(np.asarray(got).reshape(want.shape), want)
     assert len(np.unique(want.reshape(100, -1), axis=0)) > 1
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("board", ["mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547"])
+def test_fast_lstm_on_every_core(board, tmp_path):
+    """mnist_lstm with the fast LSTM kernel (portable C on the M3, DSP SIMD on the others),
+    20 random images in a row with the state carried: byte for byte with TFLM."""
+    _tools()
+    from edgeq import targets
+    from edgeq.codegen import native
+    from edgeq.harness.measure import random_inputs
+    from edgeq.harness.oracle import TflmReference
+    from edgeq.harness.runners import qemu
+    from edgeq.toolchain import arm
+
+    model = FIXTURES / "mnist_lstm" / "trained_lstm_int8.tflite"
+    target = targets.get(board)
+    sources = native.generate(model, features=target.features)
+    assert "lstm_fast.h" in sources.files
+    fw = arm.build_firmware(sources, target, tmp_path / "fw")
+    xs = random_inputs(sources.inputs, n=20, seed=4)
+    got = qemu.run(fw, target, xs, count_instructions=False).outputs[0]
+    want = TflmReference(model.read_bytes()).run(*xs)[0]
+    assert np.array_equal(np.asarray(got).reshape(want.shape), want)

@@ -16,10 +16,14 @@ in place, so a model run once a frame carries its state as TFLM does.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from edgeq.model.ir import Operator, Subgraph
-from edgeq.ops._common import Arg, KernelCall, c_array, f32, fields, quantize_multiplier, register
+from edgeq.ops._common import (
+    Arg, KernelCall, c_array, f32, fast_rows, fields, interleave_rows, quantize_multiplier, register,
+)
 
 OPS = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
 INPUT, HIDDEN, CELL = 0, 18, 19
@@ -150,6 +154,33 @@ def prepare(op: Operator, sg: Subgraph) -> KernelCall:
         arrays=(("table", "uint16_t", sigmoid_table()),),
         packed_inputs=len(WEIGHTS),
         scratch=4 * (batches if major else 1) * units * 2,
+    )
+
+
+def specialize(op: Operator, sg: Subgraph, call: KernelCall, features: frozenset[str]) -> KernelCall:
+    """The fast variant (``lstm_fast.h``) of an int8 LSTM with weights of zero point 0: each
+    step's four input layers as one product of 4 x units rows and the four recurrent layers as
+    another (edgeq_gemm.h's 4-row blocks: DSP SIMD on a core with ``dsp``, portable C
+    elsewhere), the gate weights re-laid-out as those blocks; the same arithmetic otherwise."""
+    if call.function != "edgeq_lstm_s8":
+        return call
+    ws = [sg.tensor(op.inputs[s]) for s in WEIGHTS]
+    if any(z != 0 for w in ws for z in w.quant.zero_point):
+        return call
+    units = ws[0].shape[0]
+    w_in, in_pad = fast_rows(np.concatenate([w.numpy() for w in ws[:4]]))
+    w_rec, rec_pad = fast_rows(np.concatenate([w.numpy() for w in ws[4:]]))
+    bias = np.concatenate([sg.tensor(op.inputs[s]).numpy() for s in BIASES]).astype(np.int32)
+    base = "{" + ", ".join(f".{k} = {v}" for k, v in call.fields if k != "table") + ", .table = @table}"
+    return dataclasses.replace(
+        call, source="lstm_fast.h", function="edgeq_lstm_s8_fast", struct_type="edgeq_lstm_fast_params_t",
+        fields=(("lstm", base), ("in_groups", str(in_pad // 4)), ("rec_groups", str(rec_pad // 4))),
+        args=(Arg(-1, "int8_t", const="w_in"), Arg(-1, "int8_t", const="w_rec"), Arg(-1, "int32_t", const="bias"),
+              Arg(-1, "int32_t", const="zeros"), *call.args[len(WEIGHTS) + len(BIASES):]),
+        consts=(("w_in", "int8_t", interleave_rows(w_in, 4)), ("w_rec", "int8_t", interleave_rows(w_rec, 4)),
+                ("bias", "int32_t", bias), ("zeros", "int32_t", np.zeros(4 * units, np.int32))),
+        packed_inputs=0,
+        scratch=2 * (in_pad + rec_pad) + 2 * 4 * 4 * units,
     )
 
 

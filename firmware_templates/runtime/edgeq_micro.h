@@ -337,6 +337,17 @@ typedef struct {
     const uint16_t *table;                               /* TFLM's sigmoid table */
 } edgeq_lstm_params_t;
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, int8, fast (lstm_fast.h): the reference arithmetic with the
+ * four gates' input layers as one matrix of 4 * units rows (gate by gate, bias included) and
+ * their recurrent layers as another, each row-padded to a multiple of 4 and interleaved in
+ * 4-row blocks by the code generator (edgeq_gemm.h), so one step widens the input row and the
+ * hidden state once and runs two products. Scratch: the two int16 columns, then 2 x 4 x
+ * units int32 sums. Weights with zero point 0 only. */
+typedef struct {
+    edgeq_lstm_params_t lstm;
+    int32_t in_groups, rec_groups; /* padded depths / 4 */
+} edgeq_lstm_fast_params_t;
+
 /* RESIZE_BILINEAR, int8: per output row / column the two source indices and the 10-bit
  * weight of the second one. */
 typedef struct {

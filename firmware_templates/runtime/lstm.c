@@ -7,123 +7,102 @@
 #include <string.h>
 
 #include "edgeq_fixedpoint.h"
+#include "edgeq_lstm.h"
 #include "edgeq_micro.h"
 
-enum { GATE_INPUT, GATE_FORGET, GATE_CELL, GATE_OUTPUT };
+enum { GATE_INPUT = EDGEQ_GATE_INPUT, GATE_FORGET = EDGEQ_GATE_FORGET, GATE_CELL = EDGEQ_GATE_CELL,
+       GATE_OUTPUT = EDGEQ_GATE_OUTPUT };
 
-static int16_t sat16(int32_t v)
-{
-    return (int16_t)edgeq_clamp(v, -32768, 32767);
-}
-
-/* gate = sat16(gate + rec), then the gate's nonlinearity (Q3.12 in, Q0.15 out) */
+/* gate = the gate's nonlinearity of sat16(gate + rec) */
 static void activate(int16_t *gate, const int16_t *rec, int32_t n, int tanh_gate, const uint16_t *table)
 {
     int32_t i;
     for (i = 0; i < n; ++i) {
-        const int32_t x = edgeq_rescale_s16(sat16((int32_t)gate[i] + rec[i]), 0, 0);
-        gate[i] = tanh_gate ? edgeq_tanh16_lut(x, table) : edgeq_sigmoid16_lut(x, table);
+        gate[i] = edgeq_lstm_gate(gate[i], rec[i], tanh_gate, table);
     }
 }
 
 /* out[r][u] = clamp16(requantize(sum_d (w[u][d] + w_off) * (x[r][d] + x_off) + bias[u])):
  * TFLM's reference fully connected layer with an int16 output of zero point 0 */
-#define EDGEQ_LSTM_FC(NAME, XT, BT, ACC, REQUANT)                                                      \
-    static void NAME(const XT *x, int32_t x_off, const int8_t *w, int32_t w_off, const BT *bias,       \
-                     int32_t mult, int32_t shift, int32_t rows, int32_t depth, int32_t units,          \
-                     int16_t *out)                                                                     \
-    {                                                                                                  \
-        int32_t r, u, d;                                                                               \
-        for (r = 0; r < rows; ++r) {                                                                   \
-            for (u = 0; u < units; ++u) {                                                              \
-                ACC acc = 0;                                                                           \
-                for (d = 0; d < depth; ++d) {                                                          \
-                    acc += ((int32_t)w[u * depth + d] + w_off) * ((int32_t)x[r * depth + d] + x_off);  \
-                }                                                                                      \
-                if (bias != NULL) {                                                                    \
-                    acc += bias[u];                                                                    \
-                }                                                                                      \
-                out[r * units + u] = sat16(REQUANT(acc, mult, (int)shift));                            \
-            }                                                                                          \
-        }                                                                                              \
+#define EDGEQ_LSTM_FC(NAME, XT, BT, ACC, REQUANT)                                                       \
+    static void NAME(const XT *x, int32_t x_off, const int8_t *w, int32_t w_off, const BT *bias,        \
+                     int32_t mult, int32_t shift, int32_t rows, int32_t depth, int32_t units,           \
+                     int16_t *out)                                                                      \
+    {                                                                                                   \
+        int32_t r, u, d;                                                                                \
+        for (r = 0; r < rows; ++r) {                                                                    \
+            for (u = 0; u < units; ++u) {                                                               \
+                ACC acc = 0;                                                                            \
+                for (d = 0; d < depth; ++d) {                                                           \
+                    acc += ((int32_t)w[u * depth + d] + w_off) * ((int32_t)x[r * depth + d] + x_off);   \
+                }                                                                                       \
+                if (bias != NULL) {                                                                     \
+                    acc += bias[u];                                                                     \
+                }                                                                                       \
+                out[r * units + u] = edgeq_sat16(REQUANT(acc, mult, (int)shift));                       \
+            }                                                                                           \
+        }                                                                                               \
     }
 
 EDGEQ_LSTM_FC(fc_s8, int8_t, int32_t, int32_t, edgeq_mul_by_quantized_multiplier)
 EDGEQ_LSTM_FC(fc_s16, int16_t, int64_t, int64_t, edgeq_mul_by_quantized_multiplier64)
 
-/* a * b (both Q0.15 or the cell state) requantized, clamped to [lo, hi] */
-static int32_t mul16(int32_t a, int32_t b, int32_t mult, int32_t shift, int32_t offset, int32_t lo, int32_t hi)
-{
-    return edgeq_clamp(offset + edgeq_mul_by_quantized_multiplier(a * b, mult, (int)shift), lo, hi);
-}
-
 /* One step of `rows` sequences. XT: the activations' type; FC: the fully connected layer. */
 #define EDGEQ_LSTM_STEP(XT, BT, FC)                                                                     \
-    do {                                                                                               \
-        const int32_t n = rows * p->units;                                                             \
-        int16_t *gates[4];                                                                             \
-        int16_t *rec = buf + 3 * n;                                                                    \
-        int32_t i;                                                                                     \
-        static const int order[4] = {GATE_FORGET, GATE_INPUT, GATE_CELL, GATE_OUTPUT};                 \
-        int k;                                                                                         \
-        gates[GATE_FORGET] = buf;                                                                      \
-        gates[GATE_INPUT] = buf + n;                                                                   \
-        gates[GATE_CELL] = buf + 2 * n;                                                                \
-        gates[GATE_OUTPUT] = buf + n; /* after the input gate is used */                              \
-        for (k = 0; k < 4; ++k) {                                                                      \
-            const int g = order[k];                                                                    \
-            if (g == GATE_OUTPUT) {                                                                    \
-                /* the cell state: forget * cell + input * cell gate, saturated, clipped */            \
-                for (i = 0; i < n; ++i) {                                                              \
-                    const int32_t kept = mul16(gates[GATE_FORGET][i], c[i], p->forget_multiplier,      \
-                                               p->forget_shift, 0, -32768, 32767);                     \
-                    const int32_t added = mul16(gates[GATE_INPUT][i], gates[GATE_CELL][i],             \
-                                                p->input_multiplier, p->input_shift, 0, -32768, 32767); \
-                    int32_t v = sat16(kept + added);                                                   \
-                    if (p->cell_clip > 0) {                                                            \
-                        v = edgeq_clamp(v, -p->cell_clip, p->cell_clip);                               \
-                    }                                                                                  \
-                    c[i] = (int16_t)v;                                                                 \
-                }                                                                                      \
-            }                                                                                          \
-            FC(x, p->input_offset, weights[g], p->in_weights_offset[g], bias[g], p->in_multiplier[g],  \
-               p->in_shift[g], rows, p->input_size, p->units, gates[g]);                               \
-            FC(h, p->hidden_offset, weights[4 + g], p->rec_weights_offset[g], (const BT *)NULL,        \
-               p->rec_multiplier[g], p->rec_shift[g], rows, p->units, p->units, rec);                  \
-            activate(gates[g], rec, n, g == GATE_CELL, p->table);                                      \
-        }                                                                                              \
-        /* the hidden state: output gate * tanh(cell), then a copy into the output sequence */        \
-        for (i = 0; i < n; ++i) {                                                                      \
-            const int32_t t = edgeq_tanh16_lut(edgeq_rescale_s16(c[i], p->tanh_multiplier, p->tanh_shift), \
-                                               p->table);                                              \
-            h[i] = (XT)mul16(t, gates[GATE_OUTPUT][i], p->hidden_multiplier, p->hidden_shift,          \
-                             p->hidden_zero_point, p->hidden_min, p->hidden_max);                      \
-        }                                                                                              \
-        memcpy(y, h, (size_t)n * sizeof(XT));                                                          \
+    do {                                                                                                \
+        const int32_t n = rows * p->units;                                                              \
+        int16_t *gates[4];                                                                              \
+        int16_t *rec = buf + 3 * n;                                                                     \
+        int32_t i;                                                                                      \
+        static const int order[4] = {GATE_FORGET, GATE_INPUT, GATE_CELL, GATE_OUTPUT};                  \
+        int k;                                                                                          \
+        gates[GATE_FORGET] = buf;                                                                       \
+        gates[GATE_INPUT] = buf + n;                                                                    \
+        gates[GATE_CELL] = buf + 2 * n;                                                                 \
+        gates[GATE_OUTPUT] = buf + n; /* after the input gate is used */                                \
+        for (k = 0; k < 4; ++k) {                                                                       \
+            const int g = order[k];                                                                     \
+            if (g == GATE_OUTPUT) { /* the cell state, before the output gate reuses a buffer */        \
+                for (i = 0; i < n; ++i) {                                                               \
+                    c[i] = edgeq_lstm_cell(p, gates[GATE_FORGET][i], gates[GATE_INPUT][i],              \
+                                           gates[GATE_CELL][i], c[i]);                                  \
+                }                                                                                       \
+            }                                                                                           \
+            FC(x, p->input_offset, weights[g], p->in_weights_offset[g], bias[g], p->in_multiplier[g],   \
+               p->in_shift[g], rows, p->input_size, p->units, gates[g]);                                \
+            FC(h, p->hidden_offset, weights[4 + g], p->rec_weights_offset[g], (const BT *)NULL,         \
+               p->rec_multiplier[g], p->rec_shift[g], rows, p->units, p->units, rec);                   \
+            activate(gates[g], rec, n, g == GATE_CELL, p->table);                                       \
+        }                                                                                               \
+        /* the hidden state: output gate * tanh(cell), then a copy into the output sequence */          \
+        for (i = 0; i < n; ++i) {                                                                       \
+            h[i] = (XT)edgeq_lstm_hidden(p, gates[GATE_OUTPUT][i], c[i]);                               \
+        }                                                                                               \
+        memcpy(y, h, (size_t)n * sizeof(XT));                                                           \
     } while (0)
 
 /* The sequence walk: time major, every step takes all batches; else each batch's steps in turn,
  * on its own rows of the state. */
 #define EDGEQ_LSTM_WALK(XT, BT, FC)                                                                     \
-    do {                                                                                               \
-        int16_t *buf = (int16_t *)scratch;                                                             \
-        const BT *bias[4];                                                                             \
-        int32_t b, t;                                                                                  \
-        bias[GATE_INPUT] = b_i;                                                                        \
-        bias[GATE_FORGET] = b_f;                                                                       \
-        bias[GATE_CELL] = b_c;                                                                         \
-        bias[GATE_OUTPUT] = b_o;                                                                       \
-        for (b = 0; b < (p->time_major ? 1 : p->batches); ++b) {                                       \
-            for (t = 0; t < p->steps; ++t) {                                                           \
-                const int32_t rows = p->time_major ? p->batches : 1;                                   \
-                const int32_t seq = p->time_major ? t : b * p->steps + t;                              \
-                const XT *x = input + seq * rows * p->input_size;                                      \
-                XT *h = hidden + b * p->units;                                                         \
-                int16_t *c = cell + b * p->units;                                                      \
-                XT *y = output + seq * rows * p->units;                                                \
-                EDGEQ_LSTM_STEP(XT, BT, FC);                                                           \
-            }                                                                                          \
-        }                                                                                              \
+    do {                                                                                                \
+        int16_t *buf = (int16_t *)scratch;                                                              \
+        const BT *bias[4];                                                                              \
+        int32_t b, t;                                                                                   \
+        bias[GATE_INPUT] = b_i;                                                                         \
+        bias[GATE_FORGET] = b_f;                                                                        \
+        bias[GATE_CELL] = b_c;                                                                          \
+        bias[GATE_OUTPUT] = b_o;                                                                        \
+        for (b = 0; b < (p->time_major ? 1 : p->batches); ++b) {                                        \
+            for (t = 0; t < p->steps; ++t) {                                                            \
+                const int32_t rows = p->time_major ? p->batches : 1;                                    \
+                const int32_t seq = p->time_major ? t : b * p->steps + t;                               \
+                const XT *x = input + seq * rows * p->input_size;                                       \
+                XT *h = hidden + b * p->units;                                                          \
+                int16_t *c = cell + b * p->units;                                                       \
+                XT *y = output + seq * rows * p->units;                                                 \
+                EDGEQ_LSTM_STEP(XT, BT, FC);                                                            \
+            }                                                                                           \
+        }                                                                                               \
     } while (0)
 
 void edgeq_lstm_s8(const edgeq_lstm_params_t *p, const int8_t *const weights[8], const int32_t *b_i,

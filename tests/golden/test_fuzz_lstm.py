@@ -85,6 +85,16 @@ def test_lstm_bit_exact_with_state_carried(kind, i, tmp_path):
     assert_bit_exact(path, sources, seed=i, varied=True)
 
 
+@pytest.mark.parametrize("i", range(12))
+def test_fast_lstm_bit_exact(i, tmp_path):
+    """The int8 fast variant (lstm_fast.h, the portable C form of edgeq_gemm.h) on the same
+    cases: the same bytes as TFLM."""
+    path = _model(tmp_path, "int8", i)
+    sources = generate(read_model(path), features=())
+    assert "lstm_fast.h" in sources.files and "edgeq_lstm.h" in sources.files
+    assert_bit_exact(path, sources, seed=i, varied=True)
+
+
 @pytest.mark.parametrize("kind, i", [("int8", 20), ("int8", 21), ("int16", 20)])
 def test_lstm_state_reset_before_each_sample(kind, i, tmp_path):
     """With the state cleared before each sample, both runtimes agree again, and the outputs

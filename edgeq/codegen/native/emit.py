@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -457,7 +458,8 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
             args.append(f"(void *)&edgeq_arena[{mem.offsets[scratch_tensor]}]")
         arrays = [{"cname": f"op{index}_{n}", "ctype": ct, "vals": [str(int(v)) for v in vals]}
                   for n, ct, vals in call.arrays]
-        fields = [(k, f"op{index}_{v[1:]}" if isinstance(v, str) and v.startswith("@") else v)
+        # "@name" (also inside a nested initializer) is the op's constant array ``name``
+        fields = [(k, re.sub(r"@(\w+)", f"op{index}_\\1", v) if isinstance(v, str) else v)
                   for k, v in call.fields]
         ops_ctx.append({"index": index, "name": name, "function": call.function,
                         "struct_type": call.struct_type, "params": f"op{index}_params",
@@ -512,12 +514,18 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
         files["edgeq_config.h"] = render("codegen/edgeq_config.h.j2", {
             "version": ctx["version"], "model_name": model_name, "dsp": "dsp" in features,
             "mve": "mve" in features, "features": sorted(features)})
-    for src in HEADERS + (FAST_HEADERS if features is not None else ()) + tuple(sorted({o["source"] for o in ops_ctx})):
+    todo = list(HEADERS + (FAST_HEADERS if features is not None else ()) + tuple(sorted({o["source"] for o in ops_ctx})))
+    while todo:
+        src = todo.pop(0)
         # a variant may be a file of runtime/ or a path to a .c file elsewhere
         path = Path(src) if Path(src).is_absolute() else runtime_dir / src
         if not path.is_file():
             raise UnsupportedOpError(f"kernel source {src} not found in {runtime_dir}")
         files[path.name] = path.read_text()
+        # and the runtime headers it includes that no list above names (e.g. edgeq_lstm.h)
+        for name in re.findall(r'^#include "([^"]+)"', files[path.name], flags=re.M):
+            if name not in files and name not in todo and name != "edgeq_config.h" and (runtime_dir / name).is_file():
+                todo.append(name)
     log.info("native: %d kernels, arena %d B, weights %d B", len(ops_ctx), mem.arena_size, weight_bytes)
     segments = tuple(("op", o["index"]) for o in ops_ctx) + ((("copies", -1),) if copies else ())
     fused = tuple(sorted([(op.index, "view") for op in sg.operators
