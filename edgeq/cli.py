@@ -149,23 +149,51 @@ def quantize(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the int8 .tflite."),
     calib: Path = typer.Option(..., "--calib", help="Representative data: .npz with inputs under `x`."),
     samples: Optional[int] = typer.Option(None, "--samples", min=1, help="How many calibration samples (a deterministic subset; default 200, or all the file holds when fewer)."),
-    mode: str = typer.Option("int8", "--mode", help="int8 (8-bit activations) or int16x8 (16-bit activations, 8-bit weights)."),
-    eval_data: Optional[Path] = typer.Option(None, "--eval", help=".npz with `x` and labels `y`: print float vs int8 accuracy."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Per-layer error report, .md or .json."),
+    mode: str = typer.Option("int8", "--mode", help="int8 (8-bit activations), int16x8 (16-bit activations, 8-bit weights) or mixed (int16x8 only for the ops that need it)."),
+    eval_data: Optional[Path] = typer.Option(None, "--eval", help=".npz with `x` and labels `y`: print float vs int8 accuracy (mixed: the data the int16 ops are chosen on)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Per-layer error report, .md or .json (mixed: the modes' accuracy and arena and the int16 layers)."),
     allow_float: bool = typer.Option(False, "--allow-float", help="Write the model even if some ops stay float."),
+    budget: Optional[float] = typer.Option(None, "--budget", help="--mode mixed: accuracy points (dB of SNR for float targets) the mixed model may lose against the float model (default 1)."),
+    layers: Optional[str] = typer.Option(None, "--layers", help="--mode mixed: run these layers (Keras names, or op indices #k) int16x8 instead of choosing."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="--mode mixed: PNG of accuracy vs arena for int8, mixed, int16x8."),
+    target: Optional[str] = typer.Option(None, "--target", help="--mode mixed: also measure each mode's instructions on this board (QEMU)."),
 ) -> None:
     """Post-training full-integer quantization of a Keras model."""
     from edgeq import ptq
     from edgeq.report import quant as quant_report
 
-    if mode not in ("int8", "int16x8"):
-        _fail(f"--mode must be int8 or int16x8, not {mode!r}")
+    if mode not in ("int8", "int16x8", "mixed"):
+        _fail(f"--mode must be int8, int16x8 or mixed, not {mode!r}")
+    if budget is not None and layers is not None:
+        _fail("--budget and --layers: give one (a budget to choose the int16 layers, or the layers)")
+    if mode != "mixed" and any(v is not None for v in (budget, layers, plot, target)):
+        _fail("--budget, --layers, --plot and --target go with --mode mixed")
+    if mode == "mixed" and eval_data is None and not layers:
+        _fail("--mode mixed needs --eval DATA.npz (labels or float targets for output 0) to choose the int16 "
+              "layers, or --layers naming them")
+    if target is not None:
+        from edgeq import targets as boards
+
+        boards.get(target)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with console.status("converting and calibrating..."), native_stderr_quiet():
         result = ptq.quantize_file(
             model, output, calib, samples=samples or 200, mode=mode, allow_float=allow_float,
-            eval_path=eval_data, report_path=report,
+            eval_path=eval_data, report_path=report, budget=budget,
+            layers=[n for n in layers.split(",") if n.strip()] if layers is not None else None, plot_path=plot,
+            board=target,
         )
+    if mode == "mixed":
+        stdout.print(quant_report.mixed_table(result))
+        for line in quant_report.mixed_summary(result.report.mixed):
+            (console if line.startswith("warning:") else stdout).print(line, markup=False, highlight=False,
+                                                                        soft_wrap=True)
+        for note in result.report.notes:
+            console.print(note if note.startswith(("warning:", "note:")) else f"note: {note}", markup=False,
+                          highlight=False)
+        written = [str(p) for p in (output, report, plot) if p is not None]
+        stdout.print(f"wrote {', '.join(written)}", markup=False, highlight=False)
+        return
     stdout.print(quant_report.summary_table(result))
     for note in result.report.notes:
         console.print(note if note.startswith(("warning:", "note:")) else f"note: {note}", markup=False, highlight=False)

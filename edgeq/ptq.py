@@ -9,6 +9,7 @@ so that edgeq can *name* the float ops; such a model is refused unless ``allow_f
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -36,8 +37,9 @@ MODES = ("int8", "int16x8")
 _INTEGER_TYPES = {
     "int8": {"INT8", "INT32", "INT64", "BOOL"},
     "int16x8": {"INT8", "INT16", "INT32", "INT64", "BOOL"},
+    "mixed": {"INT8", "INT16", "INT32", "INT64", "BOOL"},
 }
-_IO_TYPE = {"int8": "INT8", "int16x8": "INT16"}
+_IO_TYPE = {"int8": "INT8", "int16x8": "INT16", "mixed": "INT8"}
 _WEIGHTED = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "CONV_3D"}
 
 
@@ -68,6 +70,7 @@ class QuantizeReport:
     output_quant: tuple[float, int]
     notes: tuple[str, ...] = ()  # layers rewritten for conversion, runtime warnings
     float_bytes: int | None = None  # the float .tflite's size (``float_size=True``)
+    mixed: Any = None  # mode "mixed": the edgeq.mixed.MixedReport
 
     @property
     def fully_integer(self) -> bool:
@@ -341,6 +344,10 @@ def quantize(
     samples: int = 200,
     allow_float: bool = False,
     float_size: bool = False,
+    eval_data: str | Path | tuple | None = None,
+    budget: float | None = None,
+    layers: Sequence[str] | None = None,
+    board: str | None = None,
 ) -> tuple[bytes, QuantizeReport]:
     """Full-integer post-training quantization.
 
@@ -348,7 +355,12 @@ def quantize(
         model: a ``keras.Model``, or the path of a ``.keras``/``.h5`` file or SavedModel dir.
         calib: representative inputs (float, the model's input shape with a leading sample
             dimension; a list for several inputs), or the path of an ``.npz`` (``x``).
-        mode: ``"int8"`` (int8 activations) or ``"int16x8"`` (int16 activations, int8 weights).
+        mode: ``"int8"`` (int8 activations), ``"int16x8"`` (int16 activations, int8 weights)
+            or ``"mixed"`` (int16x8 only for the ops that need it, see :mod:`edgeq.mixed`:
+            chosen on ``eval_data`` to ``budget`` points of the float model's accuracy, or
+            the ``layers`` named; ``report.mixed`` holds what it chose and measured;
+            ``board``: also measure instructions on that board).
+        eval_data: mode "mixed": an ``.npz`` (``x``, labels ``y``) or a tuple ``(x, y)``.
         samples: how many calibration samples; a fixed-seed subset when more are given.
         allow_float: return a model even if some ops stayed float (they are listed in the
             report); otherwise such a model raises :class:`NotFullyIntegerError`.
@@ -358,8 +370,11 @@ def quantize(
         ``(tflite_bytes, report)``; input and output tensors are int8 (int16 for int16x8)
         and weights per-channel where TFLite supports it.
     """
+    if mode == "mixed":
+        return _quantize_mixed(model, calib, samples=samples, eval_data=eval_data, budget=budget, layers=layers,
+                               board=board)
     if mode not in MODES:
-        raise EdgeqError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise EdgeqError(f"mode must be one of {', '.join(MODES)} or mixed, not {mode!r}")
     if samples < 1:
         raise EdgeqError("samples must be at least 1")
     if isinstance(model, (str, Path)):
@@ -430,6 +445,48 @@ def quantize(
     return flatbuffer, report
 
 
+def _calib_arrays(calib) -> list[np.ndarray]:
+    if isinstance(calib, (str, Path)):
+        return read_npz(calib)[0]
+    if isinstance(calib, np.ndarray):
+        return [calib]
+    return [np.asarray(c) for c in calib]
+
+
+def _quantize_mixed(model: Any, calib, *, samples: int, eval_data, budget, layers, board) -> tuple[bytes, QuantizeReport]:
+    """Mode "mixed" (:func:`quantize`): two conversions spliced by :mod:`edgeq.mixed`."""
+    from edgeq import mixed
+    from edgeq.harness import metrics
+
+    if isinstance(model, (str, Path)):
+        model = load_keras_model(model)
+    _silence_tf()
+    model, notes = rewrite.for_conversion(model)
+    xs = _calib_arrays(calib)
+    ev_xs, target = None, None
+    if eval_data is not None:
+        if isinstance(eval_data, (str, Path)):
+            ev_xs = read_npz(eval_data)[0]
+            n_out = len(model.outputs) if hasattr(model, "outputs") else 1
+            sizes = [int(np.prod(o.shape[1:])) for o in model.outputs] if hasattr(model, "outputs") else [0]
+            target = metrics.load_targets(eval_data, int(ev_xs[0].shape[0]), sizes, [""] * n_out)[0]
+        else:
+            x, y = eval_data
+            ev_xs = [np.asarray(x)] if isinstance(x, np.ndarray) else [np.asarray(a) for a in x]
+            y = np.asarray(y)
+            target = metrics.Target(classes=y.astype(np.int64)) if y.dtype.kind in "iu" else metrics.Target(values=y)
+    start = time.perf_counter()
+    flatbuffer, rep, (rep8, _rep16) = mixed.quantize_mixed(model, xs, ev_xs, target, budget=budget, layers=layers,
+                                                           samples=samples, board=board)
+    ir = read_model(flatbuffer)
+    conv = check_conversion(flatbuffer, mode="mixed", allow_float=False, label="the mixed model",
+                            advice="nothing written")
+    report = replace(rep8, mode="mixed", int8_bytes=len(flatbuffer), seconds=time.perf_counter() - start,
+                     op_counts=conv.op_counts, notes=tuple(dict.fromkeys(notes + rep8.notes + runtime_warnings(ir))),
+                     mixed=rep)
+    return flatbuffer, report
+
+
 def float_tflite(model: Any, shapes: list[tuple[int, ...]]) -> bytes:
     """The same model converted without quantization (the float baseline for sizes)."""
     with tempfile.TemporaryDirectory(prefix="edgeq-float-") as tmp:
@@ -482,6 +539,10 @@ def quantize_file(
     allow_float: bool = False,
     eval_path: str | Path | None = None,
     report_path: str | Path | None = None,
+    budget: float | None = None,
+    layers: Sequence[str] | None = None,
+    plot_path: str | Path | None = None,
+    board: str | None = None,
 ) -> QuantizeOutcome:
     """`edgeq quantize`: files in, files out. Checks every input before converting and
     writes each output atomically (nothing is written when a check fails)."""
@@ -491,6 +552,12 @@ def quantize_file(
     output = Path(output)
     if output.suffix.lower() != ".tflite":
         raise InputFileError(f"output {output} should end in .tflite")
+    if mode != "mixed" and (budget is not None or layers is not None or plot_path is not None or board is not None):
+        raise EdgeqError("--budget, --layers, --plot and --target go with --mode mixed")
+    if mode == "mixed":
+        return _quantize_mixed_file(model_path, output, calib_path, samples=samples, eval_path=eval_path,
+                                    report_path=report_path, budget=budget, layers=layers, plot_path=plot_path,
+                                    board=board)
     if report_path is not None and mode != "int8":
         # TF's QuantizationDebugger quantizes its debug model as int8 only, and its int16
         # path builds asymmetric int16 activations its own kernels reject (TF 2.21).
@@ -526,3 +593,31 @@ def quantize_file(
     if report_path is not None:
         write_atomic(report_path, quant_report.layer_report(Path(report_path), layers, report).encode())
     return QuantizeOutcome(output, report, evaluation, tuple(layers), Path(report_path) if report_path else None)
+
+
+def _quantize_mixed_file(model_path, output, calib_path, *, samples, eval_path, report_path, budget, layers,
+                         plot_path, board) -> QuantizeOutcome:
+    """`edgeq quantize --mode mixed`: the mixed model, and its report (.json / .md) and plot."""
+    from edgeq.report import quant as quant_report
+
+    output = Path(output)
+    for p, exts in ((report_path, (".md", ".json")), (plot_path, (".png",))):
+        if p is not None and Path(p).suffix.lower() not in exts:
+            raise InputFileError(f"{p} should end in {' or '.join(exts)}")
+    for p in (output, report_path, plot_path):
+        if p is not None and not Path(p).parent.exists():
+            raise InputFileError(f"{Path(p).parent}: output directory does not exist")
+    if eval_path is None and not layers:
+        raise EdgeqError("--mode mixed needs --eval DATA.npz (labels or float targets for output 0) to choose the "
+                         "int16 layers, or --layers naming them")
+    flatbuffer, report = quantize(model_path, calib_path, mode="mixed", samples=samples, eval_data=eval_path,
+                                  budget=budget, layers=layers, board=board)
+    png = quant_report.mixed_plot(report.mixed) if plot_path is not None else None
+    write_atomic(output, flatbuffer)
+    if report_path is not None:
+        text = (json.dumps(report.mixed.as_json(), indent=2) + "\n" if Path(report_path).suffix.lower() == ".json"
+                else quant_report.mixed_markdown(report.mixed))
+        write_atomic(report_path, text.encode())
+    if png is not None:
+        write_atomic(plot_path, png)
+    return QuantizeOutcome(output, report, None, (), Path(report_path) if report_path else None)

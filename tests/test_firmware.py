@@ -201,11 +201,16 @@ int edgeq_invoke_n(const void *const in[], void *const out[])
     }
     return 0;
 }
+
+void edgeq_reset(void)
+{
+}
 """
 STAND_IN_H = """
 #include <stdint.h>
 #define EDGEQ_ARENA_SIZE 0
 int edgeq_invoke_n(const void *const in[], void *const out[]);
+void edgeq_reset(void);
 """
 
 

@@ -240,7 +240,7 @@ def _serve_board(proc, tmp: Path, target, link: Path, boot_timeout: float, idle_
         host_pty = os.ttyname(slave)
         os.close(slave)
         os.set_blocking(master, False)
-        board = Device(_FdTransport(qfd), timeout=boot_timeout, alive=lambda: proc.poll() is None)
+        board = Device(_FdTransport(qfd), timeout=boot_timeout, alive=lambda: qemu.poll(proc) is None)
         board.sync()  # the boot lines are read here, before anyone can open the link
         _make_link(link, host_pty)
         try:
@@ -307,6 +307,7 @@ def _relay(proc, qfd: int, master: int, host_pty: str, idle_timeout: float | Non
     """Relay bytes between the board (``qfd``) and the host's pty (``master``) until QEMU
     exits (TargetError) or no host has had the port open for ``idle_timeout`` seconds."""
     from edgeq.harness.protocol import Device
+    from edgeq.harness.runners import qemu
 
     watch = _OpenWatch.create(host_pty)
     attached = False
@@ -316,7 +317,7 @@ def _relay(proc, qfd: int, master: int, host_pty: str, idle_timeout: float | Non
     to_board = b""
     try:
         while True:
-            if proc.poll() is not None:
+            if qemu.poll(proc) is not None:
                 raise TargetError(f"QEMU exited (code {proc.returncode})")
             r, w, _ = select.select([qfd] + ([master] if attached else []) + ([watch.fd] if watch else []),
                                     ([qfd] if to_board else []) + ([master] if attached and to_host else []),
@@ -336,7 +337,7 @@ def _relay(proc, qfd: int, master: int, host_pty: str, idle_timeout: float | Non
                 # at a command's start (a reply still running is drained)
                 termios.tcflush(master, termios.TCOFLUSH)
                 to_host = to_board = b""
-                Device(_FdTransport(qfd), timeout=ATTACH_SYNC_S, alive=lambda: proc.poll() is None).sync()
+                Device(_FdTransport(qfd), timeout=ATTACH_SYNC_S, alive=lambda: qemu.poll(proc) is None).sync()
                 log.info("a host opened the port")
                 if on_host:
                     on_host(True)

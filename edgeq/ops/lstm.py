@@ -4,7 +4,8 @@ no peephole, projection, layer-norm or CIFG variant, and neither does edgeq-micr
 
 Prepare, as TFLM's ``PrepareGateParametersInteger`` and ``CreateLstmCellStateInfo`` compute it:
 each gate's input and recurrent fully connected layers requantize to Q3.12 (scale 2^-12,
-zero point 0: the multiplier of float(input scale * weight scale) / 2^-12); the gates' outputs
+zero point 0: the multiplier of input scale * weight scale / 2^-12, in double as the
+oracle computes it); the gates' outputs
 are Q0.15; the products forget * cell, input * cell gate and output * tanh(cell) requantize to
 the cell state's and the hidden state's scales. The cell state's scale is read as a power of
 two (its rounded log2) for the tanh of the cell; ``cell_clip`` is quantized by truncation.
@@ -97,8 +98,10 @@ def unsupported_reason(op: Operator, sg: Subgraph) -> str | None:
 
 
 def _fc_multiplier(in_scale: float, w_scale: float) -> tuple[int, int]:
-    """GetQuantizedConvolutionMultipler without bias: the float product, then double."""
-    return quantize_multiplier(float(f32(f32(in_scale) * f32(w_scale))) / GATE_IN_SCALE)
+    """GetQuantizedConvolutionMultipler as the tflite_micro oracle computes it: the float
+    scales widened to double, their product over 2^-12 (the TFLM source tree rounds the
+    product to float first; FULLY_CONNECTED's fuzz cases show the oracle does not)."""
+    return quantize_multiplier(float(f32(in_scale)) * float(f32(w_scale)) / GATE_IN_SCALE)
 
 
 def _mul_multiplier(a: float, b: float, out: float) -> tuple[int, int]:

@@ -79,3 +79,103 @@ def layer_report(path: Path, layers: Sequence[Any], report: Any) -> str:
             f"{e.max_abs_over_scale:.3f} | {e.mean_error_over_scale:+.3f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+# ---- --mode mixed -------------------------------------------------------------------------
+
+_MODES = ("float", "int8", "mixed", "int16x8")
+
+
+def _q(rep: Any, v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:.2f} %" if rep.metric == "accuracy" else f"{v:.2f} dB SNR"
+
+
+def mixed_rows(rep: Any) -> list[tuple[str, str, str, str, str]]:
+    """(mode, quality, arena, .tflite bytes, instructions) per mode."""
+    rows = []
+    for m in _MODES:
+        f = rep.modes[m]
+        rows.append((m, _q(rep, f.quality), f"{f.arena_bytes:,} B" if f.arena_bytes is not None else "",
+                     f"{f.model_bytes:,}" if f.model_bytes is not None else "",
+                     f"{f.instructions:,}" if f.instructions is not None else ""))
+    return rows
+
+
+def mixed_table(outcome: Any) -> Table:
+    """Rich table for `edgeq quantize --mode mixed`."""
+    rep = outcome.report.mixed
+    what = "accuracy" if rep.metric == "accuracy" else "output 0 SNR vs targets"
+    table = Table(title=f"edgeq quantize --mode mixed → {outcome.output}", show_header=True)
+    for col in ("mode", f"{what} ({rep.samples} samples, TFLM)", "arena (edgeq-micro)", ".tflite bytes",
+                "instructions"):
+        table.add_column(col, justify="left" if col == "mode" else "right")
+    for row in mixed_rows(rep):
+        table.add_row(*row)
+    return table
+
+
+def mixed_summary(rep: Any) -> list[str]:
+    """The lines under the table: the ops chosen, and whether the budget was met."""
+    lines = []
+    if rep.int16_ops:
+        ops = ", ".join(f"#{k} {op} ({name})" for k, op, name, _q in rep.int16_ops)
+        lines.append(f"int16x8 ops: {ops}; {rep.quantize_ops} QUANTIZE ops at the boundaries")
+    elif rep.met:
+        lines.append("no op needs int16: the mixed model is the int8 model")
+    for e in rep.errors:
+        lines.append(f"  #{e['op']} output {e['tensor']}: RMSE vs float {e['rmse_steps_int8']:.2f} -> "
+                     f"{e['rmse_steps_mixed']:.2f} int8 steps")
+    if rep.budget is not None and not rep.layers_given:
+        unit = "points" if rep.metric == "accuracy" else "dB"
+        if rep.met:
+            lines.append(f"within the budget of {rep.budget:g} {unit} of the float model")
+        else:
+            lines.append(f"warning: no choice of int16 ops came within {rep.budget:g} {unit} of the float model; "
+                         f"the best found is written")
+    return lines
+
+
+def mixed_markdown(rep: Any) -> str:
+    """The mixed report as Markdown."""
+    what = "accuracy" if rep.metric == "accuracy" else "SNR of output 0 vs targets"
+    out = ["# edgeq quantize --mode mixed", "",
+           f"{what} on {rep.samples} evaluation samples (TFLM interpreter); arena: edgeq-micro's, reference kernels.",
+           "", "| mode | quality | arena | .tflite bytes | instructions |", "|---|---:|---:|---:|---:|"]
+    out += [f"| {' | '.join(r)} |" for r in mixed_rows(rep)]
+    out += [""] + [f"- {line}" for line in mixed_summary(rep)]
+    if rep.int16_ops:
+        out += ["", "| op | layer | quality with this op alone int16 |", "|---|---|---:|"]
+        out += [f"| #{k} {op} | {name} | {_q(rep, q) if q is not None else ''} |" for k, op, name, q in rep.int16_ops]
+    return "\n".join(out) + "\n"
+
+
+def mixed_plot(rep: Any) -> bytes:
+    """PNG: quality vs edgeq-micro arena of int8, mixed and int16x8 (the float model's quality
+    as a line)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for m in ("int8", "mixed", "int16x8"):
+        f = rep.modes[m]
+        if f.quality is not None and f.arena_bytes is not None:
+            ax.scatter([f.arena_bytes], [f.quality], s=40)
+            ax.annotate(m, (f.arena_bytes, f.quality), textcoords="offset points", xytext=(5, 5))
+    fq = rep.modes["float"].quality
+    if fq is not None:
+        ax.axhline(fq, linestyle="--", color="gray")
+        ax.annotate("float", (ax.get_xlim()[0], fq), textcoords="offset points", xytext=(3, 3), color="gray")
+    ax.set_xlabel("edgeq-micro arena (bytes)")
+    ax.set_ylabel("accuracy (%)" if rep.metric == "accuracy" else "SNR (dB)")
+    ax.set_title("quality vs memory by precision mode")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()

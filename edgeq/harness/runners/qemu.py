@@ -181,6 +181,18 @@ def _kill(proc: subprocess.Popen) -> None:
 _HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
+def poll(proc: subprocess.Popen) -> int | None:
+    """``proc.poll()`` with Ctrl-C, SIGTERM and SIGHUP held back: their handlers raise
+    (KeyboardInterrupt, serve's Stopped), and one raised inside ``poll`` can leave the Popen's
+    wait lock taken, after which stopping QEMU times out instead of reaping it. Held, the
+    signal arrives just after, outside the lock."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        return proc.poll()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _no_core_dumps() -> None:
     # QEMU aborts on a guest lockup ("qemu: fatal: Lockup"): no core file for that
     import resource
@@ -346,7 +358,7 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, sample_timeout: float = DEF
         with _qemu(cmd, tmp) as proc:
             done, last_change = -1, time.monotonic()
             while True:
-                rc = proc.poll()
+                rc = poll(proc)
                 now_done = out_file.stat().st_size // rec if out_file.exists() else 0
                 if now_done != done:
                     done, last_change = now_done, time.monotonic()
@@ -511,7 +523,7 @@ def _wait_pty(proc: subprocess.Popen, timeout: float, cwd: Path) -> str:
                 m = _PTY_LINE.search(buf)
                 if m:
                     return m.group(1).decode()
-            if proc.poll() is not None:
+            if poll(proc) is not None:
                 err = _stderr(cwd).strip()
                 raise TargetError(f"QEMU exited before opening its serial port: {err.splitlines()[-1] if err else proc.returncode}")
     finally:
@@ -538,7 +550,7 @@ def session(fw, target, *, timeout: float = 30.0, count_instructions: bool = Tru
             pty = _wait_pty(proc, timeout, tmp)
             port = serial.Serial(pty, baudrate=target.baud, timeout=0.05)
             try:
-                device = Device(_PtyTransport(port), timeout=timeout, alive=lambda: proc.poll() is None,
+                device = Device(_PtyTransport(port), timeout=timeout, alive=lambda: poll(proc) is None,
                                 on_fault=lambda f: f"firmware faulted on {target.name}: {_describe_fault(fw, f)}")
                 try:
                     device.sync()
