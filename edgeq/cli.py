@@ -159,9 +159,6 @@ def quantize(
     target: Optional[str] = typer.Option(None, "--target", help="--mode mixed: also measure each mode's instructions on this board (QEMU)."),
 ) -> None:
     """Post-training full-integer quantization of a Keras model."""
-    from edgeq import ptq
-    from edgeq.report import quant as quant_report
-
     if mode not in ("int8", "int16x8", "mixed"):
         _fail(f"--mode must be int8, int16x8 or mixed, not {mode!r}")
     if budget is not None and layers is not None:
@@ -175,6 +172,9 @@ def quantize(
         from edgeq import targets as boards
 
         boards.get(target)
+    from edgeq import ptq
+    from edgeq.report import quant as quant_report
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with console.status("converting and calibrating..."), native_stderr_quiet():
         result = ptq.quantize_file(
