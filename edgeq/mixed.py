@@ -8,9 +8,12 @@ and, for each chosen op, takes the int16x8 model's op with its own tensors (int1
 with the int16 conversion's scales, int8 weights, int64 bias): an int8 activation entering it
 goes through a QUANTIZE (int8 -> int16, TFLM's requantization) placed just before it, and its
 int16 output comes back to int8 (QUANTIZE int16 -> int8, to the int8 model's scale) right after
-it when an int8 op or a graph output reads it. Graph inputs and outputs stay int8, so the mixed
-model is used like the int8 one; TFLM and edgeq-micro run every op of it (both run QUANTIZE
-between int8 and int16). With no op chosen the int8 model comes back byte for byte.
+it when an int8 op reads it. A graph input that only int16 ops read, and a graph output an
+int16 op writes, become int16 (with the int16x8 conversion's scale: an audio model's first
+convolution then sees its features at 16 bits, a regression head writes 16 bits); the other
+inputs and outputs stay int8. TFLM and edgeq-micro run every op of it (both run QUANTIZE
+between int8 and int16). With no op chosen the int8 model comes back byte for byte; with
+every op chosen, the int16x8 model's graph.
 
 Which ops: :func:`candidates` lists those that have an int16x8 kernel in both runtimes and
 hold no state; :func:`choose` ranks them by how much each alone, run in int16, improves the
@@ -177,6 +180,7 @@ def splice(int8: bytes, int16: bytes, int16_ops: Iterable[int]) -> bytes:
         for t in op.inputs:
             readers.setdefault(t, set()).add(k)
     as16: dict[int, int] = {}  # int8 model tensor -> its int16 twin in the mixed model
+    io: dict[int, int] = {}  # graph inputs / outputs that become int16 tensors
     ops = []
     for k, op in enumerate(g8.operators):
         if k not in chosen:
@@ -191,9 +195,12 @@ def splice(int8: bytes, int16: bytes, int16_ops: Iterable[int]) -> bytes:
             elif _has_data(m16, g16.tensors[t16]):
                 ins.append(take16(t16))
             else:
-                if t8 not in as16:  # an int8 activation (graph input or int8 op's output): requantized
+                if t8 not in as16:
                     as16[t8] = take16(t16)
-                    ops.append(requantize(t8, as16[t8]))
+                    if t8 in g8.inputs and readers.get(t8, set()) <= chosen:
+                        io[t8] = as16[t8]  # a graph input only int16 ops read: an int16 input
+                    else:  # an int8 activation: requantized
+                        ops.append(requantize(t8, as16[t8]))
                 ins.append(as16[t8])
         outs = []
         for t8, t16 in zip(op.outputs, g16.operators[k].outputs):
@@ -202,10 +209,17 @@ def splice(int8: bytes, int16: bytes, int16_ops: Iterable[int]) -> bytes:
         op16.inputs, op16.outputs = ins, outs
         op16.intermediates = []
         ops.append(op16)
-        for t8 in op.outputs:  # back to int8 where an int8 op or the caller reads it
-            if t8 in g8.outputs or any(r not in chosen for r in readers.get(t8, ())):
+        for t8 in op.outputs:
+            if t8 in g8.outputs:  # a graph output an int16 op writes: an int16 output
+                io[t8] = as16[t8]
+            if any(r not in chosen for r in readers.get(t8, ())):  # back to int8 for an int8 reader
                 ops.append(requantize(as16[t8], t8))
     g8.operators = ops
+    g8.inputs = [io.get(t, t) for t in g8.inputs]
+    g8.outputs = [io.get(t, t) for t in g8.outputs]
+    for sig in m8.signatureDefs or []:
+        for tm in (*(sig.inputs or []), *(sig.outputs or [])):
+            tm.tensorIndex = io.get(tm.tensorIndex, tm.tensorIndex)
     return _pack(m8)
 
 
@@ -402,13 +416,17 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         budget = 1.0
     if budget is not None and budget < 0:
         raise EdgeqError(f"--budget {budget}: give the points (or dB) of quality the mixed model may lose, >= 0")
+    keras_names = _layer_names(model) if not isinstance(model, (str, bytes)) else []
+    if layers is not None and keras_names:  # a name no layer has: said before converting
+        for n in layers:
+            if not n.strip().lstrip("#").isdigit() and n.strip() not in keras_names:
+                raise EdgeqError(f"--layers {n.strip()}: no such layer in the model (layers: {', '.join(keras_names)})")
     if conversions is not None:
         (fb8, fb16), rep8, rep16 = conversions, None, None
     else:
         fb8, rep8 = ptq.quantize(model, calib, mode="int8", samples=samples)
         fb16, rep16 = ptq.quantize(model, calib, mode="int16x8", samples=samples)
     pool = candidates(fb8, fb16)
-    keras_names = _layer_names(model) if not isinstance(model, (str, bytes)) else []
     metric = "accuracy" if target is not None and target.classes is not None else "snr_db"
 
     def quality(buf: bytes) -> float | None:
@@ -441,8 +459,12 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
     mixed = splice(fb8, fb16, ops)
 
     def figures(buf: bytes) -> ModeFigures:
-        ir = read_model(buf)
-        arena = generate(ir).arena_size
+        from edgeq.errors import UnsupportedOpError
+
+        try:
+            arena = generate(read_model(buf)).arena_size
+        except UnsupportedOpError:  # an op edgeq-micro does not run: no native arena
+            arena = None
         instr = _instructions(buf, board) if board else None
         return ModeFigures(quality(buf), arena, len(buf), instr)
 

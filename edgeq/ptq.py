@@ -247,12 +247,12 @@ def find_float_ops(model: Model, mode: str = "int8") -> list[FloatOp]:
         else:
             cause = f"TFLite has no {mode} kernel for {op.name}; replace the layer or pass --allow-float"
         found.append(FloatOp(op.index, op.name, out, cause))
-    for i in sg.inputs:
-        if sg.tensors[i].dtype != _IO_TYPE[mode]:
-            found.append(FloatOp(-1, "INPUT", sg.tensors[i].name, f"model input is {sg.tensors[i].dtype}, not {_IO_TYPE[mode]}"))
-    for i in sg.outputs:
-        if sg.tensors[i].dtype != _IO_TYPE[mode]:
-            found.append(FloatOp(-1, "OUTPUT", sg.tensors[i].name, f"model output is {sg.tensors[i].dtype}, not {_IO_TYPE[mode]}"))
+    io_types = ("INT8", "INT16") if mode == "mixed" else (_IO_TYPE[mode],)  # mixed: int16 next to int16 ops
+    for kind, idxs in (("INPUT", sg.inputs), ("OUTPUT", sg.outputs)):
+        for i in idxs:
+            if sg.tensors[i].dtype not in io_types:
+                found.append(FloatOp(-1, kind, sg.tensors[i].name,
+                                     f"model {kind.lower()} is {sg.tensors[i].dtype}, not {' or '.join(io_types)}"))
     return found or boundary
 
 

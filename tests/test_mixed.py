@@ -65,7 +65,7 @@ def _exact_on_host(path, x):
 
     sources = generate(read_model(path))
     spec = sources.inputs[0]
-    xq = quantize_input(x, np.int8, spec.scale, spec.zero_point)
+    xq = quantize_input(x, spec.numpy_dtype, spec.scale, spec.zero_point)
     got = host.run(sources, [xq])[0]
     want = run_tflm(path, sources.inputs, sources.outputs, [xq])[0]
     assert np.array_equal(got, want)
@@ -88,8 +88,16 @@ def test_splice_any_subset_runs_bit_exact(converted, tmp_path):
     for subset in ([0], [1], [2], [0, 1], [1, 2], [0, 1, 2]):
         buf = mixed.splice(fb8, fb16, subset)
         names = mixed.op_names(buf)
-        # one QUANTIZE into each int16 run and one out of it
-        assert names.count("QUANTIZE") == 2 * sum(1 for k in range(3) if k in subset and k - 1 not in subset)
+        # a QUANTIZE into each int16 run that does not start at the graph input, one out of each
+        # that does not end at the graph output
+        runs = [k for k in range(3) if k in subset and k - 1 not in subset]
+        ends = [k for k in range(3) if k in subset and k + 1 not in subset]
+        assert names.count("QUANTIZE") == sum(k > 0 for k in runs) + sum(k < 2 for k in ends)
+        from edgeq.model.reader import read_model
+
+        sg = read_model(buf).main
+        assert sg.tensors[sg.inputs[0]].dtype == ("INT16" if 0 in subset else "INT8")
+        assert sg.tensors[sg.outputs[0]].dtype == ("INT16" if 2 in subset else "INT8")
         path = tmp_path / f"m{''.join(map(str, subset))}.tflite"
         path.write_bytes(buf)
         acc[tuple(subset)] = _accuracy(_exact_on_host(path, x), y)
@@ -172,6 +180,10 @@ def test_layers_by_name_and_a_model_that_needs_no_int16(converted, tmp_path):
     assert rep.int16_layers == ["hidden"] and buf == mixed.splice(fb8, fb16, [0])
     buf, rep, _ = mixed.quantize_mixed(model, [x], None, None, layers=["#1", "hidden"], conversions=(fb8, fb16))
     assert rep.int16_layers == ["hidden", "head"]
+    from edgeq.errors import EdgeqError
+
+    with pytest.raises(EdgeqError, match="--layers #7: no such op"):
+        mixed.quantize_mixed(model, [x], None, None, layers=["#7"], conversions=(fb8, fb16))
     # a budget the int8 model already meets: no op changes, the int8 model byte for byte
     buf, rep, _ = mixed.quantize_mixed(model, [x], [x], Target(classes=y), budget=100.0, conversions=(fb8, fb16))
     assert buf == fb8 and rep.int16_ops == () and rep.met
@@ -181,7 +193,7 @@ def test_mixed_mode_errors_are_one_line(converted, tmp_path):
     folder = converted[0]
     cases = [
         (["--mode", "mixed"], "needs --eval"),
-        (["--mode", "mixed", "--layers", "nosuch"], "--layers nosuch: no such layer"),
+        (["--mode", "mixed", "--layers", "nosuch"], "--layers nosuch: no such layer in the model"),
         (["--mode", "int8", "--budget", "1"], "go with --mode mixed"),
         (["--mode", "mixed", "--eval", folder / "wide.npz", "--budget", "1", "--layers", "hidden"], "give one"),
     ]
