@@ -157,14 +157,15 @@ def quantize(
     layers: Optional[str] = typer.Option(None, "--layers", help="--mode mixed: run these layers (Keras names, or op indices #k) int16x8 instead of choosing."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="--mode mixed: PNG of accuracy vs arena for int8, mixed, int16x8."),
     target: Optional[str] = typer.Option(None, "--target", help="--mode mixed: also measure each mode's instructions on this board (QEMU)."),
+    max_arena: Optional[float] = typer.Option(None, "--max-arena", min=1.0, help="--mode mixed: choose among the sets whose edgeq-micro arena is at most this many times the int8 model's (default 1.25)."),
 ) -> None:
     """Post-training full-integer quantization of a Keras model."""
     if mode not in ("int8", "int16x8", "mixed"):
         _fail(f"--mode must be int8, int16x8 or mixed, not {mode!r}")
     if budget is not None and layers is not None:
         _fail("--budget and --layers: give one (a budget to choose the int16 layers, or the layers)")
-    if mode != "mixed" and any(v is not None for v in (budget, layers, plot, target)):
-        _fail("--budget, --layers, --plot and --target go with --mode mixed")
+    if mode != "mixed" and any(v is not None for v in (budget, layers, plot, target, max_arena)):
+        _fail("--budget, --layers, --max-arena, --plot and --target go with --mode mixed")
     if mode == "mixed" and eval_data is None and not layers:
         _fail("--mode mixed needs --eval DATA.npz (labels or float targets for output 0) to choose the int16 "
               "layers, or --layers naming them")
@@ -181,7 +182,7 @@ def quantize(
             model, output, calib, samples=samples or 200, mode=mode, allow_float=allow_float,
             eval_path=eval_data, report_path=report, budget=budget,
             layers=[n for n in layers.split(",") if n.strip()] if layers is not None else None, plot_path=plot,
-            board=target,
+            board=target, max_arena=max_arena if max_arena is not None else 1.25,
         )
     if mode == "mixed":
         stdout.print(quant_report.mixed_table(result))

@@ -42,6 +42,7 @@ INT16_OPS = frozenset({
     "PADV2", "TRANSPOSE", "STRIDED_SLICE", "RESIZE_NEAREST_NEIGHBOR", "RESHAPE", "SQUEEZE", "EXPAND_DIMS",
 })
 WEIGHTED = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"})
+MAX_ARENA = 1.25  # the default cap on the mixed model's arena, times the int8 model's
 
 
 def _load(buf: bytes):
@@ -236,14 +237,16 @@ class Choice:
 
 def choose(pool: Sequence[int], quality: Callable[[tuple[int, ...]], float], target: float,
            cost: Callable[[int], int] | None = None,
-           expand: Callable[[set[int]], set[int]] = lambda ops: ops) -> Choice:
+           expand: Callable[[set[int]], set[int]] = lambda ops: ops,
+           fits: Callable[[tuple[int, ...]], bool] = lambda ops: True) -> Choice:
     """A small set of the ``pool`` ops (greedy) whose int16x8 versions bring ``quality`` (of
     the model with those ops int16; higher is better) to ``target`` or above: the ops ranked by
     the gain each gives alone, then added in that order (``expand``: the set as it is spliced,
     e.g. with the views between two int16 ops) until the target is met, then each added op
     dropped again (last first) where the target holds without it. When no set meets
     it, the best set tried (the caller reports the shortfall). ``cost(op)``: bytes its int16
-    activations add (between equal gains, the cheaper op first)."""
+    activations add (between equal gains, the cheaper op first); ``fits(ops)``: whether a set
+    is allowed (an arena cap): an op whose addition does not fit is passed over."""
     base = quality(())
     if base >= target or not pool:
         return Choice((), base)
@@ -253,6 +256,8 @@ def choose(pool: Sequence[int], quality: Callable[[tuple[int, ...]], float], tar
     best: tuple[float, tuple[int, ...]] = (base, ())
     steps = []
     for k in order:
+        if not fits(tuple(sorted(expand(chosen | {k})))):
+            continue
         chosen.add(k)
         full = tuple(sorted(expand(set(chosen))))
         q = quality(full)
@@ -395,19 +400,19 @@ def resolve_layers(buf: bytes, names: Sequence[str], keras_names: Sequence[str],
 
 def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndarray] | None, target, *,
                    budget: float | None = None, layers: Sequence[str] | None = None, samples: int = 200,
-                   board: str | None = None, conversions: tuple[bytes, bytes] | None = None
-                   ) -> tuple[bytes, MixedReport, tuple]:
+                   board: str | None = None, conversions: tuple[bytes, bytes] | None = None,
+                   max_arena: float | None = MAX_ARENA) -> tuple[bytes, MixedReport, tuple]:
     """Quantize ``model`` int8 and int16x8 on the same calibration data and splice them (see
     the module doc): the ops ``layers`` names, or the smallest greedy set that brings output 0's
     quality on ``eval_xs`` (``target``: an :class:`edgeq.harness.metrics.Target` with labels or
-    float targets) within ``budget`` of the float model's. Returns the mixed flatbuffer, the
+    float targets) within ``budget`` of the float model's, among the sets whose edgeq-micro
+    arena stays within ``max_arena`` times the int8 model's (None: no cap; a model edgeq-micro
+    cannot run: no cap either). Returns the mixed flatbuffer, the
     report, and the int8 and int16x8 quantize reports (None when ``conversions``, the int8 and
     int16x8 flatbuffers of this model made before, are given)."""
     from edgeq import ptq
-    from edgeq.codegen.native.emit import generate
     from edgeq.harness import metrics
     from edgeq.harness.oracle import TflmReference
-    from edgeq.model.reader import read_model
 
     if layers is None and (eval_xs is None or target is None or (target.classes is None and target.values is None)):
         raise EdgeqError("--mode mixed needs --eval data with labels (or float targets) for output 0 to choose "
@@ -452,19 +457,19 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         if float_q is None:
             raise EdgeqError("the float model's quality on --eval could not be measured")
         goal = float_q - budget
+        cap = None
+        if max_arena is not None:
+            base_arena = _arena(fb8)
+            cap = None if base_arena is None else max_arena * max(base_arena, 1)
         choice = choose(pool, lambda ops: quality(splice(fb8, fb16, ops)), goal,
-                        cost=lambda k: tensor_bytes(fb16, k) * 2, expand=lambda ops: _closure(fb8, ops, set(pool)))
+                        cost=lambda k: tensor_bytes(fb16, k) * 2, expand=lambda ops: _closure(fb8, ops, set(pool)),
+                        fits=lambda ops: cap is None or (_arena(splice(fb8, fb16, ops)) or 0) <= cap)
         ops, trials = choice.ops, choice.trials
         met = choice.quality >= goal
     mixed = splice(fb8, fb16, ops)
 
     def figures(buf: bytes) -> ModeFigures:
-        from edgeq.errors import UnsupportedOpError
-
-        try:
-            arena = generate(read_model(buf)).arena_size
-        except UnsupportedOpError:  # an op edgeq-micro does not run: no native arena
-            arena = None
+        arena = _arena(buf)
         instr = _instructions(buf, board) if board else None
         return ModeFigures(quality(buf), arena, len(buf), instr)
 
@@ -479,6 +484,18 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         errors=tuple(output_errors(fb8, mixed, fb16, ops, model, eval_xs)) if eval_xs is not None else (),
     )
     return mixed, report, (rep8, rep16)
+
+
+def _arena(buf: bytes) -> int | None:
+    """edgeq-micro's arena for a model (reference kernels); None when it cannot run it."""
+    from edgeq.codegen.native.emit import generate
+    from edgeq.errors import UnsupportedOpError
+    from edgeq.model.reader import read_model
+
+    try:
+        return generate(read_model(buf)).arena_size
+    except UnsupportedOpError:
+        return None
 
 
 def _instructions(buf: bytes, board: str) -> int | None:

@@ -348,6 +348,7 @@ def quantize(
     budget: float | None = None,
     layers: Sequence[str] | None = None,
     board: str | None = None,
+    max_arena: float | None = 1.25,
 ) -> tuple[bytes, QuantizeReport]:
     """Full-integer post-training quantization.
 
@@ -359,7 +360,8 @@ def quantize(
             or ``"mixed"`` (int16x8 only for the ops that need it, see :mod:`edgeq.mixed`:
             chosen on ``eval_data`` to ``budget`` points of the float model's accuracy, or
             the ``layers`` named; ``report.mixed`` holds what it chose and measured;
-            ``board``: also measure instructions on that board).
+            ``board``: also measure instructions on that board; ``max_arena``: the chosen set's
+            edgeq-micro arena at most this many times the int8 model's, None for no cap).
         eval_data: mode "mixed": an ``.npz`` (``x``, labels ``y``) or a tuple ``(x, y)``.
         samples: how many calibration samples; a fixed-seed subset when more are given.
         allow_float: return a model even if some ops stayed float (they are listed in the
@@ -372,7 +374,7 @@ def quantize(
     """
     if mode == "mixed":
         return _quantize_mixed(model, calib, samples=samples, eval_data=eval_data, budget=budget, layers=layers,
-                               board=board)
+                               board=board, max_arena=max_arena)
     if mode not in MODES:
         raise EdgeqError(f"mode must be one of {', '.join(MODES)} or mixed, not {mode!r}")
     if samples < 1:
@@ -453,7 +455,8 @@ def _calib_arrays(calib) -> list[np.ndarray]:
     return [np.asarray(c) for c in calib]
 
 
-def _quantize_mixed(model: Any, calib, *, samples: int, eval_data, budget, layers, board) -> tuple[bytes, QuantizeReport]:
+def _quantize_mixed(model: Any, calib, *, samples: int, eval_data, budget, layers, board,
+                    max_arena) -> tuple[bytes, QuantizeReport]:
     """Mode "mixed" (:func:`quantize`): two conversions spliced by :mod:`edgeq.mixed`."""
     from edgeq import mixed
     from edgeq.harness import metrics
@@ -477,7 +480,7 @@ def _quantize_mixed(model: Any, calib, *, samples: int, eval_data, budget, layer
             target = metrics.Target(classes=y.astype(np.int64)) if y.dtype.kind in "iu" else metrics.Target(values=y)
     start = time.perf_counter()
     flatbuffer, rep, (rep8, _rep16) = mixed.quantize_mixed(model, xs, ev_xs, target, budget=budget, layers=layers,
-                                                           samples=samples, board=board)
+                                                           samples=samples, board=board, max_arena=max_arena)
     ir = read_model(flatbuffer)
     conv = check_conversion(flatbuffer, mode="mixed", allow_float=False, label="the mixed model",
                             advice="nothing written")
@@ -543,6 +546,7 @@ def quantize_file(
     layers: Sequence[str] | None = None,
     plot_path: str | Path | None = None,
     board: str | None = None,
+    max_arena: float | None = 1.25,
 ) -> QuantizeOutcome:
     """`edgeq quantize`: files in, files out. Checks every input before converting and
     writes each output atomically (nothing is written when a check fails)."""
@@ -553,11 +557,11 @@ def quantize_file(
     if output.suffix.lower() != ".tflite":
         raise InputFileError(f"output {output} should end in .tflite")
     if mode != "mixed" and (budget is not None or layers is not None or plot_path is not None or board is not None):
-        raise EdgeqError("--budget, --layers, --plot and --target go with --mode mixed")
+        raise EdgeqError("--budget, --layers, --max-arena, --plot and --target go with --mode mixed")
     if mode == "mixed":
         return _quantize_mixed_file(model_path, output, calib_path, samples=samples, eval_path=eval_path,
                                     report_path=report_path, budget=budget, layers=layers, plot_path=plot_path,
-                                    board=board)
+                                    board=board, max_arena=max_arena)
     if report_path is not None and mode != "int8":
         # TF's QuantizationDebugger quantizes its debug model as int8 only, and its int16
         # path builds asymmetric int16 activations its own kernels reject (TF 2.21).
@@ -596,7 +600,7 @@ def quantize_file(
 
 
 def _quantize_mixed_file(model_path, output, calib_path, *, samples, eval_path, report_path, budget, layers,
-                         plot_path, board) -> QuantizeOutcome:
+                         plot_path, board, max_arena) -> QuantizeOutcome:
     """`edgeq quantize --mode mixed`: the mixed model, and its report (.json / .md) and plot."""
     from edgeq.report import quant as quant_report
 
@@ -611,7 +615,7 @@ def _quantize_mixed_file(model_path, output, calib_path, *, samples, eval_path, 
         raise EdgeqError("--mode mixed needs --eval DATA.npz (labels or float targets for output 0) to choose the "
                          "int16 layers, or --layers naming them")
     flatbuffer, report = quantize(model_path, calib_path, mode="mixed", samples=samples, eval_data=eval_path,
-                                  budget=budget, layers=layers, board=board)
+                                  budget=budget, layers=layers, board=board, max_arena=max_arena)
     png = quant_report.mixed_plot(report.mixed) if plot_path is not None else None
     write_atomic(output, flatbuffer)
     if report_path is not None:

@@ -126,6 +126,9 @@ def test_choose_adds_ops_until_the_target():
     # equal gains: the cheaper op first
     flat = mixed.choose([0, 1], lambda ops: 10.0 * len(ops), 10.0, cost=lambda k: 100 - k)
     assert flat.ops == (1,)
+    # an op whose addition breaks the cap (an arena limit) is passed over
+    capped = mixed.choose([0, 1, 2], lambda ops: table.get(ops, 60.0), 85.0, fits=lambda ops: 0 not in ops)
+    assert capped.ops == (1,) and capped.quality == 70.0
     # an op added on a tie that the target does not need is dropped again
     pair = {(): 0.0, (0,): 0.0, (1,): 0.0, (2,): 0.0, (0, 1): 0.0, (0, 1, 2): 100.0, (1, 2): 100.0}
     assert mixed.choose([0, 1, 2], lambda ops: pair.get(ops, 0.0), 100.0).ops == (1, 2)
@@ -138,8 +141,8 @@ def _cli(*args, cwd, timeout=900):
 def test_quantize_mixed_cli_chooses_reports_and_runs_on_the_board(converted, tmp_path):
     folder, x, y, fb8, fb16 = converted
     r = _cli("quantize", folder / "wide.keras", "--calib", folder / "wide.npz", "--mode", "mixed", "--eval",
-             folder / "wide.npz", "--budget", "2", "--report", "r.json", "--plot", "p.png", "-o", "mixed.tflite",
-             cwd=tmp_path)
+             folder / "wide.npz", "--budget", "2", "--max-arena", "4", "--report", "r.json", "--plot", "p.png",
+             "-o", "mixed.tflite", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     rep = json.loads((tmp_path / "r.json").read_text())
     modes = rep["modes"]
@@ -195,6 +198,7 @@ def test_mixed_mode_errors_are_one_line(converted, tmp_path):
         (["--mode", "mixed"], "needs --eval"),
         (["--mode", "mixed", "--layers", "nosuch"], "--layers nosuch: no such layer in the model"),
         (["--mode", "int8", "--budget", "1"], "go with --mode mixed"),
+        (["--mode", "int8", "--max-arena", "2"], "go with --mode mixed"),
         (["--mode", "mixed", "--eval", folder / "wide.npz", "--budget", "1", "--layers", "hidden"], "give one"),
     ]
     for extra, words in cases:

@@ -27,7 +27,7 @@ from edgeq.model.reader import read_model
 from edgeq.ops._common import out_size
 from golden_helpers import (
     FIXTURE_MODELS, FIXTURES, GOLDEN_MODELS, THIRD_PARTY_MODELS, assert_bit_exact, private_build_cache,
-    random_inputs, tflm_outputs,
+    tflm_outputs,
 )
 from tflite_builder import OneOp, T, build
 
@@ -397,7 +397,6 @@ def _expected(model) -> tuple[str, bool, bool]:
         return op.name, ok, ok
     x, w = sg.tensor(op.inputs[0]), sg.tensor(op.inputs[1])
     b = sg.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    y = sg.tensor(op.outputs[0])
     wv = w.numpy().astype(np.int64)
     if op.name == "DEPTHWISE_CONV_2D":
         sums = np.abs(wv).reshape(-1, wv.shape[3]).sum(axis=0)
