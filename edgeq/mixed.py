@@ -17,8 +17,10 @@ every op chosen, the int16x8 model's graph.
 
 Which ops: :func:`candidates` lists those that have an int16x8 kernel in both runtimes and
 hold no state; :func:`choose` ranks them by how much each alone, run in int16, improves the
-evaluated quality, and adds them in that order (ties: the op whose int16 activations cost fewer
-bytes first) until the quality is within the budget of the float model's. Ops left between two
+evaluated quality (ties: the larger int8 error of the op's output against the float model, then
+the op whose int16 activations cost fewer bytes), and adds them in that order, passing over
+any that would take the arena past the cap, until the quality is within the budget of the
+float model's. Ops left between two
 int16 ops with nothing int8 reading them join them (no QUANTIZE pair around a RESHAPE).
 """
 
@@ -238,20 +240,22 @@ class Choice:
 def choose(pool: Sequence[int], quality: Callable[[tuple[int, ...]], float], target: float,
            cost: Callable[[int], int] | None = None,
            expand: Callable[[set[int]], set[int]] = lambda ops: ops,
-           fits: Callable[[tuple[int, ...]], bool] = lambda ops: True) -> Choice:
+           fits: Callable[[tuple[int, ...]], bool] = lambda ops: True,
+           error: Callable[[int], float] | None = None) -> Choice:
     """A small set of the ``pool`` ops (greedy) whose int16x8 versions bring ``quality`` (of
     the model with those ops int16; higher is better) to ``target`` or above: the ops ranked by
-    the gain each gives alone, then added in that order (``expand``: the set as it is spliced,
+    the gain each gives alone (between equal gains: the larger measured int8 ``error(op)``
+    first, then the smaller ``cost``), then added in that order (``expand``: the set as it is spliced,
     e.g. with the views between two int16 ops) until the target is met, then each added op
     dropped again (last first) where the target holds without it. When no set meets
     it, the best set tried (the caller reports the shortfall). ``cost(op)``: bytes its int16
-    activations add (between equal gains, the cheaper op first); ``fits(ops)``: whether a set
+    activations add; ``fits(ops)``: whether a set
     is allowed (an arena cap): an op whose addition does not fit is passed over."""
     base = quality(())
     if base >= target or not pool:
         return Choice((), base)
     trials = {k: quality(tuple(sorted(expand({k})))) for k in pool}
-    order = sorted(pool, key=lambda k: (-(trials[k] - base), cost(k) if cost else 0, k))
+    order = sorted(pool, key=lambda k: (-(trials[k] - base), -(error(k) if error else 0.0), cost(k) if cost else 0, k))
     chosen: set[int] = set()
     best: tuple[float, tuple[int, ...]] = (base, ())
     steps = []
@@ -449,6 +453,7 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         s = metrics.score(0, "out", f, target)
         float_q = s.accuracy * 100 if metric == "accuracy" else s.snr_db
     trials: dict = {}
+    float_fb = None
     if layers is not None:
         chosen = resolve_layers(fb8, layers, keras_names, pool)
         ops = tuple(sorted(_closure(fb8, set(chosen), set(pool))))
@@ -461,9 +466,12 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         if max_arena is not None:
             base_arena = _arena(fb8)
             cap = None if base_arena is None else max_arena * max(base_arena, 1)
+        float_fb = float_flatbuffer(model, eval_xs)
+        int8_error = {r["op"]: r["rmse_steps_int8"] for r in output_errors(fb8, None, pool, model, eval_xs, float_fb)}
         choice = choose(pool, lambda ops: quality(splice(fb8, fb16, ops)), goal,
                         cost=lambda k: tensor_bytes(fb16, k) * 2, expand=lambda ops: _closure(fb8, ops, set(pool)),
-                        fits=lambda ops: cap is None or (_arena(splice(fb8, fb16, ops)) or 0) <= cap)
+                        fits=lambda ops: cap is None or (_arena(splice(fb8, fb16, ops)) or 0) <= cap,
+                        error=lambda k: int8_error.get(k, 0.0))
         ops, trials = choice.ops, choice.trials
         met = choice.quality >= goal
     mixed = splice(fb8, fb16, ops)
@@ -481,7 +489,7 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         metric=metric, budget=budget, samples=int(eval_xs[0].shape[0]) if eval_xs is not None else 0, modes=modes,
         int16_ops=tuple((k, names[k], per_op[k], trials.get(k)) for k in ops), met=met,
         quantize_ops=quantize_ops_count(mixed) - quantize_ops_count(fb8), layers_given=tuple(layers or ()),
-        errors=tuple(output_errors(fb8, mixed, fb16, ops, model, eval_xs)) if eval_xs is not None else (),
+        errors=tuple(output_errors(fb8, mixed, ops, model, eval_xs, float_fb)) if eval_xs is not None else (),
     )
     return mixed, report, (rep8, rep16)
 
@@ -509,24 +517,34 @@ def _instructions(buf: bytes, board: str) -> int | None:
         path = Path(tmp) / "m.tflite"
         path.write_bytes(buf)
         res = measure.bench(path, board)
+        if not res.bit_exact_vs_tflm:  # never report figures of a model that runs wrong
+            raise EdgeqError(f"a precision mode's model differs from TFLM on {board}: {res.first_mismatch}")
         return res.instructions_per_inference
 
 
-def output_errors(fb8: bytes, mixed: bytes, fb16: bytes, ops: Sequence[int], model, eval_xs) -> list[dict]:
-    """For each chosen op's output, the error against the float model's same tensor before
-    (int8 model) and after (mixed model: the int16 tensor), as RMSE in the int8 tensor's
-    quantization steps, over the evaluation inputs (LiteRT with every tensor preserved; the
-    float reference is the float conversion of the same model)."""
+def float_flatbuffer(model, eval_xs) -> bytes | None:
+    """The float conversion of the model (the reference of :func:`output_errors`), or None."""
+    from edgeq import ptq
+
+    try:
+        return ptq.float_tflite(model, [tuple(x.shape[1:]) for x in eval_xs])
+    except Exception:
+        return None
+
+
+def output_errors(fb8: bytes, mixed: bytes | None, ops: Sequence[int], model, eval_xs,
+                  float_fb: bytes | None = None) -> list[dict]:
+    """For each op's output, the error against the float model's same tensor in the int8
+    model (``rmse_steps_int8``) and, with ``mixed``, in the mixed model (its int16 tensor:
+    ``rmse_steps_mixed``), as RMSE in the int8 tensor's quantization steps, over (up to 64 of)
+    the evaluation inputs (LiteRT with every tensor preserved; the float reference is the
+    float conversion of the same model, ``float_fb`` when given)."""
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
     except Exception:  # LiteRT missing: no per-op errors (the rest of the report stands)
         return []
-    from edgeq import ptq
-
-    shapes = [tuple(x.shape[1:]) for x in eval_xs]
-    try:
-        fl = ptq.float_tflite(model, shapes)
-    except Exception:
+    fl = float_fb if float_fb is not None else float_flatbuffer(model, eval_xs)
+    if fl is None:
         return []
     xs = [np.asarray(x[:64], np.float32) for x in eval_xs]
 
@@ -559,7 +577,7 @@ def output_errors(fb8: bytes, mixed: bytes, fb16: bytes, ops: Sequence[int], mod
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             det8, v8 = tensors(fb8)
-            detm, vm = tensors(mixed)
+            detm, vm = tensors(mixed) if mixed is not None else ({}, {})
             _detf, vf = tensors(fl)
     except Exception as exc:
         import logging
@@ -572,16 +590,19 @@ def output_errors(fb8: bytes, mixed: bytes, fb16: bytes, ops: Sequence[int], mod
     for k in ops:
         t = g.tensors[g.operators[k].outputs[0]]
         name = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
-        if name not in v8 or name + "/int16" not in vm or name not in vf:
+        if name not in v8 or name not in vf:
             continue
         scale, zp = det8[name]["quantization"]
-        s16, z16 = detm[name + "/int16"]["quantization"]
         ref = vf[name].astype(np.float64)
         before = (v8[name].astype(np.float64) - zp) * scale
-        after = (vm[name + "/int16"].astype(np.float64) - z16) * s16
-        if before.shape != ref.shape or after.shape != ref.shape or not scale:
+        if before.shape != ref.shape or not scale:
             continue
-        rows.append({"op": int(k), "tensor": name,
-                     "rmse_steps_int8": float(np.sqrt(np.mean((before - ref) ** 2)) / scale),
-                     "rmse_steps_mixed": float(np.sqrt(np.mean((after - ref) ** 2)) / scale)})
+        row = {"op": int(k), "tensor": name, "rmse_steps_int8": float(np.sqrt(np.mean((before - ref) ** 2)) / scale)}
+        if name + "/int16" in vm:
+            s16, z16 = detm[name + "/int16"]["quantization"]
+            after = (vm[name + "/int16"].astype(np.float64) - z16) * s16
+            if after.shape == ref.shape:
+                row["rmse_steps_mixed"] = float(np.sqrt(np.mean((after - ref) ** 2)) / scale)
+        if mixed is None or "rmse_steps_mixed" in row:
+            rows.append(row)
     return rows

@@ -126,6 +126,9 @@ def test_choose_adds_ops_until_the_target():
     # equal gains: the cheaper op first
     flat = mixed.choose([0, 1], lambda ops: 10.0 * len(ops), 10.0, cost=lambda k: 100 - k)
     assert flat.ops == (1,)
+    # equal gains: the larger measured int8 error first (before the cost)
+    by_error = mixed.choose([0, 1], lambda ops: 10.0 * len(ops), 10.0, cost=lambda k: k, error=lambda k: k)
+    assert by_error.ops == (1,)
     # an op whose addition breaks the cap (an arena limit) is passed over
     capped = mixed.choose([0, 1, 2], lambda ops: table.get(ops, 60.0), 85.0, fits=lambda ops: 0 not in ops)
     assert capped.ops == (1,) and capped.quality == 70.0
