@@ -27,6 +27,7 @@ int16 ops with nothing int8 reading them join them (no QUANTIZE pair around a RE
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -43,7 +44,6 @@ INT16_OPS = frozenset({
     "LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "CONCATENATION", "PACK", "UNPACK", "SPLIT", "SPLIT_V", "PAD",
     "PADV2", "TRANSPOSE", "STRIDED_SLICE", "RESIZE_NEAREST_NEIGHBOR", "RESHAPE", "SQUEEZE", "EXPAND_DIMS",
 })
-WEIGHTED = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"})
 MAX_ARENA = 1.25  # the default cap on the mixed model's arena, times the int8 model's
 
 
@@ -67,6 +67,15 @@ def _op_name(model, op) -> str:
 def _has_data(model, tensor) -> bool:
     buf = model.buffers[tensor.buffer] if 0 <= tensor.buffer < len(model.buffers) else None
     return buf is not None and buf.data is not None and len(buf.data) > 0
+
+
+def _readers(graph) -> dict[int, set[int]]:
+    """Tensor -> the indices of the ops that read it."""
+    readers: dict[int, set[int]] = {}
+    for k, op in enumerate(graph.operators):
+        for t in op.inputs:
+            readers.setdefault(t, set()).add(k)
+    return readers
 
 
 def op_names(buf: bytes) -> list[str]:
@@ -111,10 +120,7 @@ def _closure(int8: bytes, chosen: set[int], allowed: set[int]) -> set[int]:
     m = _load(int8)
     g = m.subgraphs[0]
     producer = {t: k for k, op in enumerate(g.operators) for t in op.outputs}
-    readers: dict[int, set[int]] = {}
-    for k, op in enumerate(g.operators):
-        for t in op.inputs:
-            readers.setdefault(t, set()).add(k)
+    readers = _readers(g)
     grown = True
     while grown:
         grown = False
@@ -178,10 +184,7 @@ def splice(int8: bytes, int16: bytes, int16_ops: Iterable[int]) -> bytes:
         op.builtinOptions = schema.QuantizeOptionsT()
         return op
 
-    readers: dict[int, set[int]] = {}
-    for k, op in enumerate(g8.operators):
-        for t in op.inputs:
-            readers.setdefault(t, set()).add(k)
+    readers = _readers(g8)
     as16: dict[int, int] = {}  # int8 model tensor -> its int16 twin in the mixed model
     io: dict[int, int] = {}  # graph inputs / outputs that become int16 tensors
     ops = []
@@ -249,8 +252,8 @@ def choose(pool: Sequence[int], quality: Callable[[tuple[int, ...]], float], tar
     e.g. with the views between two int16 ops) until the target is met, then each added op
     dropped again (last first) where the target holds without it. When no set meets
     it, the best set tried (the caller reports the shortfall). ``cost(op)``: bytes its int16
-    activations add; ``fits(ops)``: whether a set
-    is allowed (an arena cap): an op whose addition does not fit is passed over."""
+    activations add; ``fits(ops)``: whether a set is allowed (an arena cap): an op whose
+    addition does not fit is passed over."""
     base = quality(())
     if base >= target or not pool:
         return Choice((), base)
@@ -285,8 +288,8 @@ def quantize_ops_count(buf: bytes) -> int:
     return sum(1 for n in op_names(buf) if n == "QUANTIZE")
 
 
-def tensor_bytes(buf: bytes, op: int) -> int:
-    """Bytes of op ``op``'s activations (inputs and outputs, no constants) in the model."""
+def activation_elements(buf: bytes, op: int) -> int:
+    """Elements of op ``op``'s activations (inputs and outputs, no constants) in the model."""
     m = _load(buf)
     g = m.subgraphs[0]
     total = 0
@@ -438,20 +441,26 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
     pool = candidates(fb8, fb16)
     metric = "accuracy" if target is not None and target.classes is not None else "snr_db"
 
+    def points(real: np.ndarray) -> float | None:
+        s = metrics.score(0, "out", real, target)
+        return s.accuracy * 100 if metric == "accuracy" else s.snr_db
+
+    # a model is spliced and evaluated once: the choice asks for the same sets again (the
+    # arena cap, then the quality; the final set, then the report)
+    @functools.lru_cache(maxsize=None)
+    def spliced(ops: tuple[int, ...]) -> bytes:
+        return splice(fb8, fb16, ops)
+
+    @functools.lru_cache(maxsize=None)
     def quality(buf: bytes) -> float | None:
         if eval_xs is None or target is None:
             return None
         ref = TflmReference(buf)
         out = ref.run(*eval_xs)[0]
         scale, zp = ref.output_quant(0)
-        s = metrics.score(0, "out", metrics.dequantize(out, scale, zp), target)
-        return s.accuracy * 100 if metric == "accuracy" else s.snr_db
+        return points(metrics.dequantize(out, scale, zp))
 
-    float_q = None
-    if eval_xs is not None and target is not None:
-        f = ptq.predict_float_all(model, eval_xs)[0]
-        s = metrics.score(0, "out", f, target)
-        float_q = s.accuracy * 100 if metric == "accuracy" else s.snr_db
+    float_q = points(ptq.predict_float_all(model, eval_xs)[0]) if eval_xs is not None and target is not None else None
     trials: dict = {}
     float_fb = None
     if layers is not None:
@@ -468,13 +477,14 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
             cap = None if base_arena is None else max_arena * max(base_arena, 1)
         float_fb = float_flatbuffer(model, eval_xs)
         int8_error = {r["op"]: r["rmse_steps_int8"] for r in output_errors(fb8, None, pool, model, eval_xs, float_fb)}
-        choice = choose(pool, lambda ops: quality(splice(fb8, fb16, ops)), goal,
-                        cost=lambda k: tensor_bytes(fb16, k) * 2, expand=lambda ops: _closure(fb8, ops, set(pool)),
-                        fits=lambda ops: cap is None or (_arena(splice(fb8, fb16, ops)) or 0) <= cap,
+        choice = choose(pool, lambda ops: quality(spliced(ops)), goal,
+                        cost=lambda k: activation_elements(fb16, k) * 2,
+                        expand=lambda ops: _closure(fb8, ops, set(pool)),
+                        fits=lambda ops: cap is None or (_arena(spliced(ops)) or 0) <= cap,
                         error=lambda k: int8_error.get(k, 0.0))
         ops, trials = choice.ops, choice.trials
         met = choice.quality >= goal
-    mixed = splice(fb8, fb16, ops)
+    mixed = spliced(tuple(ops))
 
     def figures(buf: bytes) -> ModeFigures:
         arena = _arena(buf)

@@ -494,7 +494,7 @@ def generate(model: Model, *, variants: Mapping[str, str] | None = None,
     state = [{"offset": mem.offsets[t], "nbytes": sg.tensors[t].nbytes, "tensor": t,
               "value": sg.tensors[t].quant.zero_point[0] if sg.tensors[t].dtype == "INT8" and sg.tensors[t].quant
               and sg.tensors[t].quant.zero_point else 0} for t in state_tensors(model)]
-    state_bytes = sum(planner._align(s["nbytes"]) for s in state)
+    state_bytes = mem.state_bytes
     ctx = {
         **header_context(model_name, mem.arena_size, inputs, outputs, state_bytes=state_bytes),
         "state": state,

@@ -119,6 +119,8 @@ class MemoryPlan:
     inplace_bound: int = 0
     # input root -> where it lies inside a concatenation's output (placement)
     placed: Mapping[int, Placement] = field(default_factory=dict)
+    # bytes at the start of the arena that hold the persistent (variable) tensors
+    state_bytes: int = 0
 
 
 def root_of(tensor: int, aliases: Mapping[int, int]) -> int:
@@ -360,7 +362,8 @@ def plan(ops: Sequence[PlanOp], sizes: Mapping[int, int], aliases: Mapping[int, 
         sizes={**inner.sizes, **{t: sizes[t] for t in fixed}},
         lifetimes={**inner.lifetimes, **{t: (0, max(len(ops) - 1, 0)) for t in fixed}},
         timeline=tuple(b + state_bytes for b in inner.timeline), peak=inner.peak + state_bytes,
-        lower_bound=inner.lower_bound + state_bytes, inplace_bound=inner.inplace_bound + state_bytes)
+        lower_bound=inner.lower_bound + state_bytes, inplace_bound=inner.inplace_bound + state_bytes,
+        state_bytes=state_bytes)
 
 
 def _plan(ops, sizes, aliases, external, align) -> MemoryPlan:
