@@ -39,7 +39,7 @@ _INTEGER_TYPES = {
     "int16x8": {"INT8", "INT16", "INT32", "INT64", "BOOL"},
     "mixed": {"INT8", "INT16", "INT32", "INT64", "BOOL"},
 }
-_IO_TYPE = {"int8": "INT8", "int16x8": "INT16", "mixed": "INT8"}
+_IO_TYPE = {"int8": "INT8", "int16x8": "INT16"}
 _WEIGHTED = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "CONV_3D"}
 
 
@@ -383,12 +383,7 @@ def quantize(
         model = load_keras_model(model)
     _silence_tf()
     model, notes = rewrite.for_conversion(model)
-    if isinstance(calib, (str, Path)):
-        xs, _ = read_npz(calib)
-    elif isinstance(calib, np.ndarray):
-        xs = [calib]
-    else:
-        xs = [np.asarray(c) for c in calib]
+    xs = _calib_arrays(calib)
     _silence_tf()
     shapes = _input_shapes(model)
     if len(xs) != len(shapes):
@@ -448,6 +443,7 @@ def quantize(
 
 
 def _calib_arrays(calib) -> list[np.ndarray]:
+    """Calibration inputs as a list of arrays: an ``.npz`` path (``x``), one array, or several."""
     if isinstance(calib, (str, Path)):
         return read_npz(calib)[0]
     if isinstance(calib, np.ndarray):
