@@ -22,6 +22,7 @@ MAX_DB_BYTES = 31  # per `db` command: what the MLCommons runner sends
 MAX_COMMAND = 80
 READY = "m-ready"
 FAULT_PREFIX = "m-edgeq-fault-["
+CYCLES_PREFIX = "m-edgeq-cycles-["
 
 
 class Transport(TypingProtocol):
@@ -69,6 +70,17 @@ def parse_info(line: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in body.split(",") if "=" in item)
 
 
+def parse_cycles(line: str) -> int | None:
+    """``m-edgeq-cycles-[1234]`` -> 1234; ``m-edgeq-cycles-[0]`` -> None: a cycle counter
+    that does not count (an emulator's DWT reads 0) measured nothing."""
+    body = _bracket(line, CYCLES_PREFIX[:-1])
+    try:
+        value = int(body)
+    except ValueError:
+        raise TargetError(f"bad cycle count in reply {line[:80]!r}") from None
+    return value or None
+
+
 def parse_fault(line: str) -> dict[str, str]:
     """``m-edgeq-fault-[HardFault cfsr=0x.. pc=0x..]`` -> {"kind": "HardFault", "cfsr": ...}."""
     body = line[line.index(FAULT_PREFIX) + len(FAULT_PREFIX):].rstrip("]")
@@ -86,6 +98,9 @@ class InferReply:
     warmups: int
     lap_us: tuple[int, int]
     results: tuple[float, ...]
+    # core cycles per inference from ``m-edgeq-cycles-[C]`` (a board that counts them:
+    # DWT->CYCCNT); None when the firmware sends none or 0 (an emulator's DWT does not count)
+    cycles: int | None = None
 
     @property
     def us_per_inference(self) -> float:
@@ -215,7 +230,9 @@ class Device:
         res = [ln for ln in lines if ln.startswith("m-results-")]
         if len(laps) != 2 or not res or "m-infer-done" not in lines:
             raise TargetError(f"unexpected infer reply: {lines}")
-        return InferReply(count, warmups, (laps[0], laps[1]), tuple(parse_results(res[-1])))
+        cyc = [ln for ln in lines if ln.startswith(CYCLES_PREFIX)]
+        return InferReply(count, warmups, (laps[0], laps[1]), tuple(parse_results(res[-1])),
+                          parse_cycles(cyc[-1]) if cyc else None)
 
     def results(self) -> list[float]:
         lines = self.command("results")

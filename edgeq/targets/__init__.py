@@ -43,6 +43,10 @@ class Target:
     # "mve" (Helium); edgeq-micro picks its kernel variants from these
     features: tuple[str, ...] = ()
     description: str = ""
+    # further macros for the family's board support, (name, value) pairs: what only that
+    # family needs (the stm32f4 family: crystal frequency, core clock, UART pins)
+    board_defines: tuple[tuple[str, str], ...] = ()
+    renode_platform: str | None = None  # the Renode platform (.repl) that emulates this board
 
     @property
     def has_fpu(self) -> bool:
@@ -57,15 +61,16 @@ class Target:
             "EDGEQ_BAUD": f"{self.baud}u",
             "EDGEQ_TIMER_BASE": f"0x{self.timer_base:08x}u",
             "EDGEQ_TIMER_HZ": f"{self.timer_hz}u",
+            **dict(self.board_defines),
         }
 
 
 def all_targets() -> dict[str, Target]:
     """Every known board, by name."""
-    from edgeq.targets import mps2, mps2tz
+    from edgeq.targets import mps2, mps2tz, stm32
 
     boards: dict[str, Target] = {}
-    for family in (mps2, mps2tz):
+    for family in (mps2, mps2tz, stm32):
         for t in family.TARGETS:
             boards[t.name] = t
     return boards

@@ -185,6 +185,9 @@ class SerialResult:
     latency_us: tuple[int, ...]  # the firmware timer's m-lap-us difference, one per sample
     resyncs: int  # how many times a sample was retried after a reset/resync
     wall_s: float
+    # core cycles of each sample's inference (``m-edgeq-cycles``: DWT->CYCCNT on a board that
+    # counts them); None for a sample where the board measured none
+    cycles: tuple[int | None, ...] = ()
 
 
 def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None = None, timeout: float = 30.0,
@@ -207,7 +210,7 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None
     payload, n = pack_inputs(fw, inputs)
     rec = len(payload) // n if n else 0
     out_rec = layout_bytes(io_layout(fw.outputs))
-    raws, lat, resyncs = [], [], 0
+    raws, lat, cyc, resyncs = [], [], [], 0
     started = time.monotonic()
     with connect(port, baud=baud or target.baud, timeout=timeout) as dev:
         if model_name is not None:
@@ -245,8 +248,10 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None
                 raise TargetError(f"{target.name} on {port}: {len(raw)} output bytes, the firmware should send {out_rec}")
             raws.append(raw)
             lat.append(rep.lap_us[1] - rep.lap_us[0])
+            cyc.append(rep.cycles)
             if progress:
                 progress(i + 1, n)
     outs = unpack_outputs(fw, b"".join(raws), n)
-    return SerialResult(outputs=tuple(outs), latency_us=tuple(lat), resyncs=resyncs, wall_s=time.monotonic() - started)
+    return SerialResult(outputs=tuple(outs), latency_us=tuple(lat), resyncs=resyncs, wall_s=time.monotonic() - started,
+                        cycles=tuple(cyc))
 

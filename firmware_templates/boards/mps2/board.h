@@ -19,6 +19,10 @@ int board_getc(void);
 /* Free-running timer (CMSDK TIMER0), counting up at EDGEQ_TIMER_HZ, 32 bits. */
 uint32_t board_ticks(void);
 
+/* Core cycles: 0, not measured (QEMU's DWT does not count; no EDGEQ_BOARD_CYCLES here, so
+ * the app reports none). */
+uint32_t board_cycles(void);
+
 /* Bytes of stack used so far (high-water mark of the stack painted at reset). */
 uint32_t board_stack_used(void);
 
