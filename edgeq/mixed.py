@@ -35,6 +35,8 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from edgeq.errors import EdgeqError
+from edgeq.model import cost as _cost
+from edgeq.model.reader import read_model
 
 _OPS = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 # ops with an int16x8 kernel in TFLM and in edgeq-micro (README "Op support") that hold no state
@@ -309,7 +311,7 @@ class ModeFigures:
     quality: float | None  # accuracy in % (labels) or SNR in dB (float targets)
     arena_bytes: int | None  # edgeq-micro's arena (reference kernels); None for float
     model_bytes: int | None = None
-    instructions: int | None = None  # measured on a board (``target``), else None
+    instructions: int | None = None  # exact on ``MixedReport.instructions_board``, else estimated
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,9 @@ class MixedReport:
     quantize_ops: int
     layers_given: tuple[str, ...] = ()
     errors: tuple = ()  # LayerError-like rows of the chosen ops' outputs: int8 vs mixed
+    # the board the instructions were measured on (exact, QEMU); None: estimated from the
+    # graph by edgeq.model.cost (edgeq-micro's fast kernels on a Cortex-M4)
+    instructions_board: str | None = None
 
     @property
     def int16_layers(self) -> list[str]:
@@ -344,6 +349,8 @@ class MixedReport:
                 "modes": modes, "int16_layers": self.int16_layers,
                 "int16_ops": [{"index": k, "op": op, "layer": name, "quality_alone": q}
                               for k, op, name, q in self.int16_ops],
+                "instructions_measured": self.instructions_board is not None,
+                "instructions_board": self.instructions_board or _cost.board(),
                 "quantize_ops": self.quantize_ops, "layers_given": list(self.layers_given),
                 "errors": [dict(e) for e in self.errors]}
 
@@ -488,7 +495,7 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
 
     def figures(buf: bytes) -> ModeFigures:
         arena = _arena(buf)
-        instr = _instructions(buf, board) if board else None
+        instr = _instructions(buf, board) if board else _cost.estimate_instructions(read_model(buf))
         return ModeFigures(quality(buf), arena, len(buf), instr)
 
     modes = {"float": ModeFigures(float_q, None), "int8": figures(fb8), "mixed": figures(mixed),
@@ -500,6 +507,7 @@ def quantize_mixed(model, calib: Sequence[np.ndarray], eval_xs: Sequence[np.ndar
         int16_ops=tuple((k, names[k], per_op[k], trials.get(k)) for k in ops), met=met,
         quantize_ops=quantize_ops_count(mixed) - quantize_ops_count(fb8), layers_given=tuple(layers or ()),
         errors=tuple(output_errors(fb8, mixed, ops, model, eval_xs, float_fb)) if eval_xs is not None else (),
+        instructions_board=board,
     )
     return mixed, report, (rep8, rep16)
 
@@ -508,7 +516,6 @@ def _arena(buf: bytes) -> int | None:
     """edgeq-micro's arena for a model (reference kernels); None when it cannot run it."""
     from edgeq.codegen.native.emit import generate
     from edgeq.errors import UnsupportedOpError
-    from edgeq.model.reader import read_model
 
     try:
         return generate(read_model(buf)).arena_size

@@ -95,6 +95,8 @@ def run_task(name: str, budget: float, board: str | None, log) -> dict:
 
     from edgeq import mixed, ptq
     from edgeq.harness.metrics import Target
+    from edgeq.model import cost
+    from edgeq.model.reader import read_model
 
     load, build, kind, epochs, batch = TASKS[name]()
     xtr, ytr, xte, yte, outputs = load()
@@ -117,19 +119,25 @@ def run_task(name: str, budget: float, board: str | None, log) -> dict:
     log(f"{name}: chose {rep.int16_layers or 'no op'} in {time.perf_counter() - t0:.0f} s")
     test = {"float": _quality(model, xte, yte, kind), "int8": _quality(fb8, xte, yte, kind),
             "mixed": _quality(buf, xte, yte, kind), "int16x8": _quality(fb16, xte, yte, kind)}
-    return {"task": name, "kind": kind, "report": rep, "test": test, "val": len(val), "test_n": xte.shape[0]}
+    estimates = {m: cost.estimate_instructions(read_model(b)) for m, b in (("int8", fb8), ("mixed", buf), ("int16x8", fb16))}
+    return {"task": name, "kind": kind, "report": rep, "test": test, "val": len(val), "test_n": xte.shape[0],
+            "estimates": estimates}
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| task | mode | validation (choice) | test | arena B | instructions / inference |",
-             "|---|---|---:|---:|---:|---:|"]
+    measured = any(r["report"].instructions_board for r in results)
+    head = "exact instructions / inference (QEMU) | estimated (edgeq.model.cost)" if measured \
+        else "estimated instructions / inference (edgeq.model.cost)"
+    lines = [f"| task | mode | validation (choice) | test | arena B | {head} |",
+             "|---|---|---:|---:|---:|---:|" + ("---:|" if measured else "")]
     for r in results:
         rep, unit = r["report"], (" %" if r["kind"] == "classes" else " dB")
         for m in ("float", "int8", "mixed", "int16x8"):
             f = rep.modes[m]
             lines.append(f"| {r['task']} | {m} | {f.quality:.2f}{unit} | {r['test'][m]:.2f}{unit} | "
                          f"{'' if f.arena_bytes is None else f'{f.arena_bytes:,}'} | "
-                         f"{'' if f.instructions is None else f'{f.instructions:,}'} |")
+                         f"{'' if f.instructions is None else f'{f.instructions:,}'} |"
+                         + (f" {r['estimates'][m]:,} |" if measured and m in r["estimates"] else (" |" if measured else "")))
     out = ["\n".join(lines), ""]
     for r in results:
         rep, t = r["report"], r["test"]

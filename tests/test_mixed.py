@@ -155,6 +155,10 @@ def test_quantize_mixed_cli_chooses_reports_and_runs_on_the_board(converted, tmp
     assert rep["int16_layers"] == ["hidden", "head"]
     assert modes["mixed"]["arena_bytes"] <= modes["int16x8"]["arena_bytes"]
     assert all(modes[m]["arena_bytes"] > 0 for m in ("int8", "mixed", "int16x8"))
+    # no --target: instructions estimated from the graph (checked against the board below)
+    assert not rep["instructions_measured"] and rep["instructions_board"] == "mps2-an386"
+    assert all(modes[m]["instructions"] > 0 for m in ("int8", "mixed", "int16x8"))
+    assert "estimated" in r.stdout
     assert "int16x8 ops: #0 FULLY_CONNECTED (hidden), #1 FULLY_CONNECTED (head)" in r.stdout
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     errors = {e["op"]: e for e in rep["errors"]}
@@ -171,6 +175,9 @@ def test_quantize_mixed_cli_chooses_reports_and_runs_on_the_board(converted, tmp
     assert b.returncode == 0, b.stderr
     bench = json.loads((tmp_path / "b.json").read_text())
     assert bench["bit_exact_vs_tflm"] and bench["accuracy"] == modes["mixed"]["accuracy"] / 100
+    # the estimate against the exact count of the same model on the board it was fitted on
+    ratio = modes["mixed"]["instructions"] / bench["instructions_per_inference"]
+    assert 0.7 < ratio < 1.3, ratio
 
 
 def test_layers_by_name_and_a_model_that_needs_no_int16(converted, tmp_path):
