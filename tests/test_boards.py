@@ -109,4 +109,6 @@ def test_tflm_target_arch_names():
     want = {"mps2-an385": "cortex-m3", "mps2-an386": "cortex-m4+fp", "mps2-an500": "cortex-m7+fp",
             "mps2-an505": "cortex-m33", "mps3-an547": "cortex-m55", "netduinoplus2": "cortex-m4+fp",
             "stm32f4-discovery": "cortex-m4+fp", "nucleo-f446re": "cortex-m4+fp"}
+    want |= {"nrf52840dk": "cortex-m4+fp", "arduino-nano-33-ble": "cortex-m4+fp"}
+    want |= {"stm32f746g-disco": "cortex-m7+fp", "nucleo-h753zi": "cortex-m7+fp", "nucleo-l4r5zi": "cortex-m4+fp"}
     assert {name: target_arch(t) for name, t in targets.all_targets().items()} == want

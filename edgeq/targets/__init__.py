@@ -44,7 +44,7 @@ class Target:
     features: tuple[str, ...] = ()
     description: str = ""
     # further macros for the family's board support, (name, value) pairs: what only that
-    # family needs (the stm32f4 family: crystal frequency, core clock, UART pins)
+    # family needs (the stm32f4 and stm32v2 families: crystal frequency, core clock, UART pins)
     board_defines: tuple[tuple[str, str], ...] = ()
     renode_platform: str | None = None  # the Renode platform (.repl) that emulates this board
 
@@ -67,10 +67,10 @@ class Target:
 
 def all_targets() -> dict[str, Target]:
     """Every known board, by name."""
-    from edgeq.targets import mps2, mps2tz, stm32
+    from edgeq.targets import mps2, mps2tz, nrf52, stm32, stm32v2
 
     boards: dict[str, Target] = {}
-    for family in (mps2, mps2tz, stm32):
+    for family in (mps2, mps2tz, stm32, stm32v2, nrf52):
         for t in family.TARGETS:
             boards[t.name] = t
     return boards

@@ -68,6 +68,20 @@ def target_arch(target) -> str:
     return _HARD_FP_ARCH[target.core]
 
 
+# The FPU TFLM's Makefile gives a hard-float core on its own (-mfpu=auto for the M7: FPv5 with
+# double precision). A board whose FPU is smaller (the STM32F7's single-precision FPv5-SP)
+# gets a library of its own, built with FPU=..., in gen/<fpu>/: the default one executes
+# double-precision instructions (vcvt.f64 in its quantization set-up), which fault there.
+_ARCH_FPU = {"cortex-m4+fp": "fpv4-sp-d16", "cortex-m7+fp": "fpv5-d16"}
+
+
+def fpu_variant(target) -> str | None:
+    """The board's -mfpu where it differs from what TFLM builds its TARGET_ARCH with, else None."""
+    fpu = next((f.split("=", 1)[1] for f in target.cpu_flags if f.startswith("-mfpu=")), None)
+    default = _ARCH_FPU.get(target_arch(target))
+    return fpu if fpu is not None and default is not None and fpu != default else None
+
+
 def library(target, kernels: str = "reference") -> TflmLibrary:
     """The microlite library for ``target`` (built on first use) and how to compile against it."""
     if kernels not in KERNELS:
@@ -75,9 +89,11 @@ def library(target, kernels: str = "reference") -> TflmLibrary:
     root = tree()
     arch = target_arch(target)
     suffix = "_cmsis_nn" if kernels == "cmsis_nn" else ""
-    lib = root / "gen" / f"cortex_m_generic_{arch}_release{suffix}_gcc" / "lib" / "libtensorflow-microlite.a"
+    fpu = fpu_variant(target)
+    gen = Path("gen") / fpu if fpu else Path("gen")
+    lib = root / gen / f"cortex_m_generic_{arch}_release{suffix}_gcc" / "lib" / "libtensorflow-microlite.a"
     if not lib.is_file():
-        _build(root, arch, kernels)
+        _build(root, arch, kernels, fpu)
         if not lib.is_file():
             raise TargetError(f"TFLM's build finished but {lib} is missing")
     dl = root / DOWNLOADS
@@ -91,18 +107,21 @@ def library(target, kernels: str = "reference") -> TflmLibrary:
     )
 
 
-def _build(root: Path, arch: str, kernels: str) -> None:
+def _build(root: Path, arch: str, kernels: str, fpu: str | None = None) -> None:
     cmd = [
         "make", "-f", "tensorflow/lite/micro/tools/make/Makefile", "TARGET=cortex_m_generic",
         f"TARGET_ARCH={arch}", "TARGET_TOOLCHAIN_ROOT=/usr/bin/", "BUILD_TYPE=release",
         "CORE_OPTIMIZATION_LEVEL=-O2", "KERNEL_OPTIMIZATION_LEVEL=-O2",
         "THIRD_PARTY_KERNEL_OPTIMIZATION_LEVEL=-O2", f"-j{os.cpu_count() or 1}", "microlite",
     ]
+    if fpu:
+        cmd[-1:-1] = [f"FPU={fpu}", f"BASE_GENDIR=gen/{fpu}"]
     if kernels == "cmsis_nn":
         cmd.insert(-1, "OPTIMIZED_KERNEL_DIR=cmsis_nn")
     # TFLM's Makefile runs Python helpers that need numpy and Pillow: use this interpreter.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    log.info("building TFLM (%s kernels, %s) in %s: several minutes, once", kernels, arch, root)
+    log.info("building TFLM (%s kernels, %s%s) in %s: several minutes, once", kernels, arch,
+             f", {fpu}" if fpu else "", root)
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
