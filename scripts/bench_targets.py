@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Fixture models × boards under QEMU, as a Markdown table: flash, RAM, exact instructions
+"""Fixture models × boards under their emulators (QEMU or Renode), as a Markdown table: flash, RAM, exact instructions
 per inference, the estimated cycles (where the core has a cycle model) and the ms they
 make at the board's nominal clock (or a part's, with --part), bit-exactness with TFLM, and
 the emulator's speed. person_detect runs on its two test images; the others on seeded
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="*", type=Path)
-    ap.add_argument("--boards", default=",".join(n for n, t in targets.all_targets().items() if t.qemu_machine))
+    ap.add_argument("--boards", default=",".join(n for n, t in targets.all_targets().items()
+                                                 if measure.emulator_of(t)))
     ap.add_argument("--part", default=None)
     ap.add_argument("--samples", type=int, default=2, help="random samples for models without test data")
     args = ap.parse_args(argv)
@@ -67,17 +68,17 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 rows.append((r, time.perf_counter() - t))
     clock = f"{part.display} {part.clock_hz / 1e6:g} MHz" if part else "board clock"
-    print(f"| model | board | core | flash B | RAM B | instructions / inference | cycles (estimate) | cycle model | "
-          f"ms ({clock}, estimate) | bit-exact | emulator M instr/s | bench s |")
-    print("|---|---|---|---:|---:|---:|---:|---|---:|---|---:|---:|")
+    print(f"| model | board | core | emulator | flash B | RAM B | instructions / inference | cycles (estimate) | "
+          f"cycle model | ms ({clock}, estimate) | bit-exact | emulator M instr/s | bench s |")
+    print("|---|---|---|---|---:|---:|---:|---:|---|---:|---|---:|---:|")
     for r, secs in rows:
         core = targets.get(r.target).core
         ips = r.emulator_instructions_per_second
         cyc = f"{r.cycles_per_inference_estimate:,}" if r.cycles_per_inference_estimate is not None else "n/a"
         ms = f"{r.latency_ms_estimate:,.2f}" if r.latency_ms_estimate is not None else "n/a"
-        print(f"| {r.model} | {r.target} | {core} | {r.flash_bytes:,} | {r.ram_bytes:,} | "
+        print(f"| {r.model} | {r.target} | {core} | {(r.emulator or '').split(' ')[0]} | {r.flash_bytes:,} | {r.ram_bytes:,} | "
               f"{r.instructions_per_inference or 0:,} | {cyc} | {r.cycle_model or 'none'} | {ms} | "
-              f"{'yes' if r.bit_exact_vs_tflm else 'NO'} | {ips / 1e6 if ips else 0:,.0f} | {secs:.1f} |")
+              f"{'yes' if r.bit_exact_vs_tflm else 'NO'} | {f'{ips / 1e6:,.0f}' if ips else 'n/a'} | {secs:.1f} |")
     for line in notes:
         print(f"\n{line}")
     return 1 if any(not r.bit_exact_vs_tflm for r, _ in rows) else 0

@@ -46,6 +46,9 @@ fi
 # ---- QEMU instruction-counting plugin (header from the qemu source package; not committed)
 bash scripts/setup_qemu_plugin.sh
 
+# ---- Renode (real STM32/nRF52 parts), from ../shared/renode/ when it is there ------------
+bash scripts/setup_renode.sh
+
 # ---- offline data from registries -----------------------------------------------------
 if [ -f scripts/setup_data.sh ]; then
   bash scripts/setup_data.sh

@@ -15,7 +15,7 @@ EDGEQ = str(ROOT / ".venv" / "bin" / "edgeq") if (ROOT / ".venv" / "bin" / "edge
 
 
 def required_tools() -> set[str]:
-    """Tokens in EDGEQ_REQUIRE (arm-gcc, qemu, qemu-plugin, tflm): a missing one fails instead of skipping."""
+    """Tokens in EDGEQ_REQUIRE (arm-gcc, qemu, qemu-plugin, renode, tflm): a missing one fails instead of skipping."""
     return {t.strip() for t in os.environ.get("EDGEQ_REQUIRE", "").split(",") if t.strip()}
 
 

@@ -214,12 +214,13 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
             f"and the firmware it builds for {target.name} ({target.family} board support) would not run there; "
             f"drop --port for the emulated figures held to the part, or use --port with --target {target.name} "
             f"on a real {target.family} board")
-    reason = qemu.available(target) if device is None else None
-    if reason:
-        from edgeq.errors import MissingToolError
-
-        raise MissingToolError(reason)
+    emu = None if device is not None else require_emulator(target)
     _check_profile_args(profile, compare_with, runtime, device)
+    if profile and emu == "renode":
+        from edgeq.errors import UsageError
+
+        raise UsageError(f"--profile runs under QEMU (its instruction plugin splits the inference at each op); "
+                         f"{target.name} runs under Renode: profile on a QEMU board of the same core")
     clock_hz = budget.clock_hz if budget and budget.clock_hz else target.clock_hz
     model_path = Path(model_path)
     ir = read_model(model_path)
@@ -262,8 +263,14 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         measured = round(float(np.mean(sres.latency_us)) / 1e3, 3)
     else:
         kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
-        result = qemu.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t),
-                          reset_state=reset_state, **kw)
+        runner = qemu if emu == "qemu" else _renode()
+        if emu == "renode":
+            kw["stateful"] = sources.state_bytes > 0
+        result = runner.run(fw, target, inputs, progress=lambda d, t: step("running on the target", d, t),
+                            reset_state=reset_state, **kw)
+        if emu == "renode" and target.cycle_model:
+            step("cycle estimate (QEMU twin)", 0, 1)
+            result = _twin_cycles(result, sources, target, inputs, reset_state, _limits(budget))
         measured = None
     profiles = _profiles(model_path, target, inputs, runtime, compare_with, budget, step, kernels) if profile else None
     step("TFLM reference", 0, n)
@@ -295,7 +302,7 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         instruction_method=result.instruction_method, instruction_resolution=result.instruction_resolution,
         instructions_min=min(ins) if ins else None, instructions_max=max(ins) if ins else None,
         stack_bytes=s.stack_bytes, stack_used_bytes=result.stack_used, arena_used_bytes=result.arena_used, other_ram_bytes=s.other_ram_bytes, rodata_bytes=s.rodata_bytes,
-        emulator=f"qemu-system-arm -M {target.qemu_machine}" if device is None else None,
+        emulator=emulator_name(target) if device is None else None,
         emulator_wall_s=round(result.wall_s, 3) if device is None else None,
         emulator_instructions_per_second=round(executed / result.wall_s) if executed and result.wall_s else None,
         data=str(data) if data is not None else None,
@@ -309,6 +316,82 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
                  for sc, hs in zip(scores, host_scores)],
         **(_profile_fields(*profiles) if profiles else {}),
     )
+
+
+def emulator_of(target) -> str | None:
+    """Which emulator runs ``target``: "qemu" (a QEMU machine), "renode" (a Renode platform)
+    or None (a board edgeq can only build for, or run over its serial port)."""
+    if target.qemu_machine:
+        return "qemu"
+    if getattr(target, "renode_platform", None):
+        return "renode"
+    return None
+
+
+def emulator_name(target) -> str | None:
+    """The emulator as the bench report names it."""
+    emu = emulator_of(target)
+    if emu == "qemu":
+        return f"qemu-system-arm -M {target.qemu_machine}"
+    if emu == "renode":
+        return f"renode {target.renode_platform}"
+    return None
+
+
+def require_emulator(target) -> str:
+    """``target``'s emulator ("qemu" or "renode"), or MissingToolError saying why it cannot run
+    here (the emulator missing, with how to install it; or a board no emulator has)."""
+    from edgeq.errors import MissingToolError
+    from edgeq.harness.runners import qemu
+
+    emu = emulator_of(target)
+    if emu is None:
+        raise MissingToolError(f"{target.name} has no emulator (neither QEMU nor Renode models it): "
+                               f"`edgeq build --target {target.name}` gives its firmware and sizes, and "
+                               f"`edgeq bench --port` runs it on the board")
+    reason = qemu.available(target) if emu == "qemu" else _renode().available(target)
+    if reason:
+        raise MissingToolError(reason)
+    return emu
+
+
+# the QEMU board of each core with a cycle model: a Renode board's cycle estimate is costed
+# from the blocks the same inference code executes there
+QEMU_TWINS = {"cortex-m3": "mps2-an385", "cortex-m4": "mps2-an386", "cortex-m7": "mps2-an500"}
+
+
+def _twin_cycles(result, sources, target, inputs, reset_state: bool, limits: dict):
+    """``result`` (a Renode run) with a cycle estimate: Renode counts instructions but not
+    the executed blocks the cycle model costs, so the same sources are built (with the
+    board's compiler flags) for the QEMU board of the same core and run there with the
+    instruction plugin; its estimate is taken
+    only when its instruction counts equal Renode's sample for sample (the same code ran),
+    otherwise none is given."""
+    import dataclasses
+
+    from edgeq import targets
+    from edgeq.harness.runners import qemu
+    from edgeq.toolchain import arm
+
+    twin_name = QEMU_TWINS.get(target.cycle_model)
+    if twin_name is None or qemu.available(targets.get(twin_name)) or qemu.plugin_missing_reason():
+        return result
+    # the board's own compiler flags (an FPU variant QEMU's core also runs): the same code
+    twin = dataclasses.replace(targets.get(twin_name), cpu_flags=target.cpu_flags)
+    fw = arm.build_firmware(sources, twin, **limits)
+    other = qemu.run(fw, twin, inputs, reset_state=reset_state)
+    if other.instructions != result.instructions or other.cycles_estimate is None:
+        log.warning("%s: no cycle estimate: the inference ran %s instructions on %s (QEMU) against %s under "
+                    "Renode", target.name, other.instructions[:2], twin.name, result.instructions[:2])
+        return result
+    return dataclasses.replace(result, cycles_estimate=other.cycles_estimate,
+                               cycle_model=f"{other.cycle_model} (blocks counted on {twin.name})")
+
+
+def _renode():
+    from edgeq.harness.runners import renode
+
+    return renode
 
 
 def _float_outputs(float_model: str | Path, data: str | Path | None, specs_out) -> list[np.ndarray | None]:
@@ -405,14 +488,15 @@ def run_on_board(model_path: str | Path, target_name: str, inputs: Sequence[np.n
     emulator; the raw outputs (one array a model output, N samples each). A stateful model's
     state carries from sample to sample unless ``reset_state``."""
     from edgeq import targets
-    from edgeq.errors import MissingToolError
     from edgeq.harness.runners import qemu
     from edgeq.toolchain import arm
 
     target = targets.get(target_name)
-    reason = qemu.available(target)
-    if reason:
-        raise MissingToolError(reason)
-    fw = arm.build_firmware(firmware_sources(model_path, runtime, target, kernels=kernels), target)
+    emu = require_emulator(target)
+    sources = firmware_sources(model_path, runtime, target, kernels=kernels)
+    fw = arm.build_firmware(sources, target)
+    if emu == "renode":
+        return list(_renode().run(fw, target, inputs, count_instructions=False, progress=progress,
+                                  stateful=sources.state_bytes > 0, reset_state=reset_state).outputs)
     return list(qemu.run(fw, target, inputs, count_instructions=False, progress=progress,
                          reset_state=reset_state).outputs)

@@ -35,8 +35,9 @@ def _pct(v) -> str:
 
 def rows(r) -> list[tuple[str, str]]:
     """(figure, value) rows shared by the Markdown report and the CLI table."""
-    exact = r.instruction_method == "plugin"
-    how = ("exact (QEMU TCG plugin, between the inference markers)" if exact else
+    exact = r.instruction_method in ("plugin", "renode")
+    how = ("exact (QEMU TCG plugin, between the inference markers)" if r.instruction_method == "plugin" else
+           "exact (Renode's ExecutedInstructions at the inference markers)" if exact else
            f"QEMU icount timer, resolution {r.instruction_resolution} instructions" if r.instruction_method == "icount-timer"
            else "not measured")
     spread = ""

@@ -194,9 +194,20 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None
         reset: Callable[[], None] | None = None, retries: int = 1, model_name: str | None = None,
         progress: Callable[[int, int], None] | None = None, stateful: bool = False,
         reset_state: bool = False) -> SerialResult:
-    """Every sample through the firmware on the board at ``port``: ``db`` load, ``infer 1 0``,
-    ``edgeq-out`` for the raw outputs. A sample that times out is retried ``retries`` times
-    after ``reset()`` (when given) and a resync; then TargetError names the sample.
+    """Every sample through the firmware on the board at ``port`` (see :func:`drive`)."""
+    with connect(port, baud=baud or target.baud, timeout=timeout) as dev:
+        return drive(dev, fw, target, inputs, where=f"{target.name} on {port}", reset=reset, retries=retries,
+                     model_name=model_name, progress=progress, stateful=stateful, reset_state=reset_state)
+
+
+def drive(dev, fw, target, inputs: Sequence[np.ndarray], *, where: str, reset: Callable[[], None] | None = None,
+          retries: int = 1, model_name: str | None = None, progress: Callable[[int, int], None] | None = None,
+          stateful: bool = False, reset_state: bool = False) -> SerialResult:
+    """Every sample through the firmware behind ``dev`` (a synchronized
+    :class:`edgeq.harness.protocol.Device`: a board's serial port, or an emulator's UART):
+    ``db`` load, ``infer 1 0``, ``edgeq-out`` for the raw outputs. A sample that times out is
+    retried ``retries`` times after ``reset()`` (when given) and a resync; then TargetError
+    names the sample (and ``where``).
     ``model_name``: refuse a board whose firmware (``profile%``'s ``m-model-[...]``) runs
     another model (a board that was not flashed with this build).
 
@@ -212,46 +223,44 @@ def run(fw, target, inputs: Sequence[np.ndarray], *, port: str, baud: int | None
     out_rec = layout_bytes(io_layout(fw.outputs))
     raws, lat, cyc, resyncs = [], [], [], 0
     started = time.monotonic()
-    with connect(port, baud=baud or target.baud, timeout=timeout) as dev:
-        if model_name is not None:
-            running = [ln[len("m-model-["):-1] for ln in dev.command("profile") if ln.startswith("m-model-[")]
-            if running != [model_name]:
-                raise TargetError(f"the board on {port} runs {running[0] if running else 'an unknown model'}, "
-                                  f"not {model_name}: flash it (--probe/--pyocd-target or --flash-cmd)")
-        if stateful and not reset_state:
-            retries = 0
-        for i in range(n):
-            sample = payload[i * rec:(i + 1) * rec]
-            for attempt in range(retries + 1):
-                try:
-                    seen = len(dev.transcript)
-                    if stateful and reset_state:
-                        dev.command("edgeq-reset")
-                    dev.load(sample)
-                    rep = dev.infer(1, 0)
-                    raw = dev.raw_output()
-                    if any(ln.startswith(BOOT) for ln in dev.transcript[seen:]):
-                        # the board reset during the sample: its input is gone
-                        raise TargetError("the board reset during the sample")
-                    break
-                except DeviceFault:
-                    raise
-                except TargetError as exc:
-                    if attempt == retries:
-                        raise TargetError(f"{target.name} on {port}: sample {i}: {exc}") from None
-                    log.warning("sample %d: %s; resynchronizing", i, exc)
-                    resyncs += 1
-                    if reset is not None:
-                        reset()
-                    dev.sync()
-            if len(raw) != out_rec:
-                raise TargetError(f"{target.name} on {port}: {len(raw)} output bytes, the firmware should send {out_rec}")
-            raws.append(raw)
-            lat.append(rep.lap_us[1] - rep.lap_us[0])
-            cyc.append(rep.cycles)
-            if progress:
-                progress(i + 1, n)
+    if model_name is not None:
+        running = [ln[len("m-model-["):-1] for ln in dev.command("profile") if ln.startswith("m-model-[")]
+        if running != [model_name]:
+            raise TargetError(f"{where} runs {running[0] if running else 'an unknown model'}, "
+                              f"not {model_name}: flash it (--probe/--pyocd-target or --flash-cmd)")
+    if stateful and not reset_state:
+        retries = 0
+    for i in range(n):
+        sample = payload[i * rec:(i + 1) * rec]
+        for attempt in range(retries + 1):
+            try:
+                seen = len(dev.transcript)
+                if stateful and reset_state:
+                    dev.command("edgeq-reset")
+                dev.load(sample)
+                rep = dev.infer(1, 0)
+                raw = dev.raw_output()
+                if any(ln.startswith(BOOT) for ln in dev.transcript[seen:]):
+                    # the board reset during the sample: its input is gone
+                    raise TargetError("the board reset during the sample")
+                break
+            except DeviceFault:
+                raise
+            except TargetError as exc:
+                if attempt == retries:
+                    raise TargetError(f"{where}: sample {i}: {exc}") from None
+                log.warning("sample %d: %s; resynchronizing", i, exc)
+                resyncs += 1
+                if reset is not None:
+                    reset()
+                dev.sync()
+        if len(raw) != out_rec:
+            raise TargetError(f"{where}: {len(raw)} output bytes, the firmware should send {out_rec}")
+        raws.append(raw)
+        lat.append(rep.lap_us[1] - rep.lap_us[0])
+        cyc.append(rep.cycles)
+        if progress:
+            progress(i + 1, n)
     outs = unpack_outputs(fw, b"".join(raws), n)
     return SerialResult(outputs=tuple(outs), latency_us=tuple(lat), resyncs=resyncs, wall_s=time.monotonic() - started,
                         cycles=tuple(cyc))
-
