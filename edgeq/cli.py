@@ -541,7 +541,8 @@ def targets() -> None:
     from rich.table import Table
 
     from edgeq import targets as boards
-    from edgeq.harness.runners import qemu
+    from edgeq.errors import MissingToolError
+    from edgeq.harness import measure
     from edgeq.toolchain import arm
 
     tc = arm.missing_reason()
@@ -550,9 +551,17 @@ def targets() -> None:
         t.add_column(col)
     t.add_row("host", "this machine", "-", "-", "yes")
     for b in boards.all_targets().values():
-        why = tc or qemu.available(b)
+        why = tc
+        if why is None:
+            try:
+                measure.require_emulator(b)
+            except MissingToolError as exc:
+                why = str(exc) if measure.emulator_of(b) else "build only (no emulator; bench --port on the board)"
+        emu = measure.emulator_of(b)
         t.add_row(b.name, b.core, f"{b.flash.size // 1024} KB / {b.ram.size // 1024} KB",
-                  f"QEMU {b.qemu_machine}" if b.qemu_machine else "-", "yes" if not why else f"no: {why}")
+                  f"QEMU {b.qemu_machine}" if emu == "qemu" else
+                  f"Renode {b.renode_platform.rsplit('/', 1)[-1]}" if emu == "renode" else "-",
+                  "yes" if not why else f"no: {why}")
     stdout.print(t)
     from edgeq.targets import parts
 

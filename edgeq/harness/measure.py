@@ -77,6 +77,10 @@ class BenchResult:
     emulator_instructions_per_second: float | None = None
     data: str | None = None
     latency_ms_measured: float | None = None  # a real board (serial runner): its timer, mean over samples
+    # a real board that counts core cycles (DWT->CYCCNT, ``m-edgeq-cycles``): their mean per
+    # inference, and what they make at the nominal clock
+    cycles_measured: int | None = None
+    latency_ms_from_cycles: float | None = None
     port: str | None = None  # the serial port of a real board
     part: str | None = None  # --part (or "--flash-kb/--ram-kb"): the budget the build was held to
     flash_limit_bytes: int | None = None
@@ -208,12 +212,15 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
 
     target_name, budget = parts.resolve(target_name, part, flash_kb, ram_kb)
     target = targets.get(target_name)
-    if device is not None and budget is not None and budget.part is not None:
+    if device is not None and budget is not None and budget.part is not None and target.pyocd_target is None:
+        boards = [t.name for t in targets.all_targets().values()
+                  if t.pyocd_target and t.pyocd_target.startswith(budget.part.name)]
+        hint = (f"use --port with --target {boards[0]} (a {budget.part.display} board)" if boards else
+                f"edgeq has no board support for {budget.part.display} yet; drop --port for the emulated figures "
+                f"held to the part")
         raise TargetError(
-            f"--port with --part {budget.part.name}: edgeq has no board support for {budget.part.display} yet, "
-            f"and the firmware it builds for {target.name} ({target.family} board support) would not run there; "
-            f"drop --port for the emulated figures held to the part, or use --port with --target {target.name} "
-            f"on a real {target.family} board")
+            f"--port with --part {budget.part.name}: the firmware is built for {target.name} ({target.family} "
+            f"board support), which would not run on a {budget.part.display}; {hint}")
     emu = None if device is not None else require_emulator(target)
     _check_profile_args(profile, compare_with, runtime, device)
     if profile and emu == "renode":
@@ -247,9 +254,14 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
     step("compiling firmware", 0, 1)
     fw = arm.build_firmware(sources, target, **_limits(budget))
     step("running on the target", 0, n)
+    cycles_measured = None
     if device is not None:
+        import dataclasses
+
         from edgeq.harness.runners import serial
 
+        if device.pyocd_target is None and not device.flash_cmd and not device.no_flash and target.pyocd_target:
+            device = dataclasses.replace(device, pyocd_target=target.pyocd_target)  # the board's part
         if device.flashes:
             step("flashing the board", 0, 1)
             serial.flash(fw.elf, probe=device.probe, pyocd_target=device.pyocd_target, command=device.flash_cmd)
@@ -261,6 +273,11 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
                                 instruction_resolution=0, marker_overhead=0, status=(0,) * n, wall_s=sres.wall_s,
                                 total_instructions=None)
         measured = round(float(np.mean(sres.latency_us)) / 1e3, 3)
+        if sres.cycles and all(c is not None for c in sres.cycles):  # the board's DWT counted them
+            cycles_measured = int(round(float(np.mean(sres.cycles))))
+        if target.cycle_model:  # the emulator's figures of the same code beside the board's
+            step("instructions and cycle estimate (QEMU twin)", 0, 1)
+            result = _twin_cycles(result, sources, target, inputs, reset_state, _limits(budget))
     else:
         kw = {} if sample_timeout is None else {"sample_timeout": sample_timeout}
         runner = qemu if emu == "qemu" else _renode()
@@ -307,6 +324,8 @@ def bench(model_path: str | Path, target_name: str | None, *, runtime: str = "na
         emulator_instructions_per_second=round(executed / result.wall_s) if executed and result.wall_s else None,
         data=str(data) if data is not None else None,
         latency_ms_measured=measured, port=device.port if device is not None else None,
+        cycles_measured=cycles_measured,
+        latency_ms_from_cycles=round(cycles_measured / clock_hz * 1e3, 3) if cycles_measured else None,
         part=budget.name if budget else None,
         flash_limit_bytes=budget.flash_bytes if budget else None,
         ram_limit_bytes=budget.ram_bytes if budget else None, code_by_object=dict(list(s.code_by_object.items())[:12]),
@@ -366,7 +385,8 @@ def _twin_cycles(result, sources, target, inputs, reset_state: bool, limits: dic
     board's compiler flags) for the QEMU board of the same core and run there with the
     instruction plugin; its estimate is taken
     only when its instruction counts equal Renode's sample for sample (the same code ran),
-    otherwise none is given."""
+    otherwise none is given. A real board's run (no instructions counted) takes the twin's
+    instructions and estimate, exact counts of the same code ("qemu-twin")."""
     import dataclasses
 
     from edgeq import targets
@@ -376,10 +396,16 @@ def _twin_cycles(result, sources, target, inputs, reset_state: bool, limits: dic
     twin_name = QEMU_TWINS.get(target.cycle_model)
     if twin_name is None or qemu.available(targets.get(twin_name)) or qemu.plugin_missing_reason():
         return result
+    board_run = not result.instructions  # a real board: nothing counted instructions there
     # the board's own compiler flags (an FPU variant QEMU's core also runs): the same code
     twin = dataclasses.replace(targets.get(twin_name), cpu_flags=target.cpu_flags)
     fw = arm.build_firmware(sources, twin, **limits)
     other = qemu.run(fw, twin, inputs, reset_state=reset_state)
+    if board_run:  # the same code's exact counts under QEMU stand for the board's
+        return dataclasses.replace(result, instructions=other.instructions, instruction_method="qemu-twin",
+                                   instruction_resolution=1, cycles_estimate=other.cycles_estimate,
+                                   cycle_model=f"{other.cycle_model} (blocks counted on {twin.name})"
+                                   if other.cycle_model else None)
     if other.instructions != result.instructions or other.cycles_estimate is None:
         log.warning("%s: no cycle estimate: the inference ran %s instructions on %s (QEMU) against %s under "
                     "Renode", target.name, other.instructions[:2], twin.name, result.instructions[:2])

@@ -35,9 +35,10 @@ def _pct(v) -> str:
 
 def rows(r) -> list[tuple[str, str]]:
     """(figure, value) rows shared by the Markdown report and the CLI table."""
-    exact = r.instruction_method in ("plugin", "renode")
+    exact = r.instruction_method in ("plugin", "renode", "qemu-twin")
     how = ("exact (QEMU TCG plugin, between the inference markers)" if r.instruction_method == "plugin" else
-           "exact (Renode's ExecutedInstructions at the inference markers)" if exact else
+           "exact (Renode's ExecutedInstructions at the inference markers)" if r.instruction_method == "renode" else
+           "exact, of the same code under QEMU on the core's mps2 board" if exact else
            f"QEMU icount timer, resolution {r.instruction_resolution} instructions" if r.instruction_method == "icount-timer"
            else "not measured")
     spread = ""
@@ -55,6 +56,9 @@ def rows(r) -> list[tuple[str, str]]:
         ("cycles / inference (estimate)", ("n/a (no cycle model for this core)" if exact else
                                            "n/a (needs the QEMU instruction plugin)") if r.cycles_per_inference_estimate is None
          else f"{r.cycles_per_inference_estimate:,} (estimate, model {r.cycle_model})"),
+        *([("cycles / inference (measured)", f"{r.cycles_measured:,} (the board's DWT cycle counter, mean over the "
+                                              f"samples) = {r.latency_ms_from_cycles:,.3f} ms at {r.clock_hz / 1e6:g} MHz")]
+          if getattr(r, "cycles_measured", None) is not None else []),
         *([("latency (measured)", f"{r.latency_ms_measured:,.3f} ms (the board's timer, mean over the samples)")]
           if getattr(r, "latency_ms_measured", None) is not None else []),
         ("latency (estimate)", "n/a" if r.latency_ms_estimate is None

@@ -47,6 +47,9 @@ class Target:
     # family needs (the stm32f4 and stm32v2 families: crystal frequency, core clock, UART pins)
     board_defines: tuple[tuple[str, str], ...] = ()
     renode_platform: str | None = None  # the Renode platform (.repl) that emulates this board
+    # the part as pyOCD names it (``bench --port`` flashes through pyOCD with it unless
+    # --flash-cmd/--no-flash; a CMSIS-Pack part needs `pyocd pack install NAME` once)
+    pyocd_target: str | None = None
 
     @property
     def has_fpu(self) -> bool:

@@ -56,6 +56,7 @@ def _defines(tx_port: int, tx_pin: int, rx_port: int, rx_pin: int) -> tuple[tupl
 TARGETS = (
     Target(
         name="nrf52840dk",
+        pyocd_target="nrf52840",
         flash=Region(0x00000000, 1024 * KB),
         board_defines=_defines(0, 6, 0, 8),
         renode_platform="platforms/boards/nrf52840dk_nrf52840.repl",

@@ -56,6 +56,7 @@ def _defines(hse_hz: int, sysclk_hz: int, tx_pin: int, rx_pin: int, *, hse_bypas
 TARGETS = (
     Target(
         name="netduinoplus2",
+        pyocd_target="stm32f405rgtx",
         flash=Region(0x08000000, 1024 * KB),
         ram=Region(0x20000000, 128 * KB),
         uart_base=0x40011000,  # USART1: QEMU's first -serial
@@ -70,6 +71,7 @@ TARGETS = (
     ),
     Target(
         name="stm32f4-discovery",
+        pyocd_target="stm32f407vgtx",
         flash=Region(0x08000000, 1024 * KB),
         ram=Region(0x20000000, 128 * KB),
         uart_base=0x40004400,  # USART2
@@ -84,6 +86,7 @@ TARGETS = (
     ),
     Target(
         name="nucleo-f446re",
+        pyocd_target="stm32f446retx",
         flash=Region(0x08000000, 512 * KB),
         ram=Region(0x20000000, 128 * KB),
         uart_base=0x40004400,  # USART2: the ST-LINK virtual COM port

@@ -78,6 +78,7 @@ _M7 = {"core": "cortex-m7", "cycle_model": "cortex-m7", **_COMMON}
 TARGETS = (
     Target(
         name="stm32f746g-disco",
+        pyocd_target="stm32f746nghx",
         cpu_flags=("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
         flash=Region(0x08000000, 1024 * KB),
         ram=Region(0x20000000, 320 * KB),
@@ -93,6 +94,7 @@ TARGETS = (
     ),
     Target(
         name="nucleo-h753zi",
+        pyocd_target="stm32h753zitx",
         cpu_flags=("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
         flash=Region(0x08000000, 2048 * KB),
         ram=Region(0x24000000, 512 * KB),  # AXI SRAM
@@ -108,6 +110,7 @@ TARGETS = (
     ),
     Target(
         name="nucleo-l4r5zi",
+        pyocd_target="stm32l4r5zitx",
         core="cortex-m4",
         cpu_flags=("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
         cycle_model="cortex-m4",

@@ -65,6 +65,10 @@ def checks() -> list[Check]:
             stale = f"built for qemu {built_for}, installed {installed}: run scripts/setup.sh"
     out.append(Check("QEMU instruction plugin", p is not None and stale is None,
                      stale or (str(p) if p else "not built: run scripts/setup.sh (without it: icount timer, 40-instruction resolution)")))
+    from edgeq.harness.runners import renode
+
+    why = renode.available()
+    out.append(Check("Renode (STM32/nRF52 boards)", why is None, renode.find_renode() if why is None else why, True))
     fm = Path("/usr/share/datasets/fashion-mnist")
     out.append(Check("dataset-fashion-mnist", fm.is_dir(), str(fm) if fm.is_dir() else "sudo apt-get install -y dataset-fashion-mnist", True))
     es = shutil.which("espeak-ng")
