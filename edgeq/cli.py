@@ -547,8 +547,9 @@ def targets() -> None:
 
     tc = arm.missing_reason()
     t = Table(title="edgeq targets")
-    for col in ("board", "core", "flash / RAM", "emulator", "runs here"):
-        t.add_column(col)
+    t.add_column("board", no_wrap=True)  # a name is never cut: it is what --target takes
+    for col in ("core", "flash / RAM", "emulator", "runs here"):
+        t.add_column(col, overflow="fold")
     t.add_row("host", "this machine", "-", "-", "yes")
     for b in boards.all_targets().values():
         why = tc
@@ -556,7 +557,7 @@ def targets() -> None:
             try:
                 measure.require_emulator(b)
             except MissingToolError as exc:
-                why = str(exc) if measure.emulator_of(b) else "build only (no emulator; bench --port on the board)"
+                why = str(exc) if measure.emulator_of(b) else "build only (bench --port on the board)"
         emu = measure.emulator_of(b)
         t.add_row(b.name, b.core, f"{b.flash.size // 1024} KB / {b.ram.size // 1024} KB",
                   f"QEMU {b.qemu_machine}" if emu == "qemu" else

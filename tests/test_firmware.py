@@ -317,3 +317,6 @@ def test_run_on_board_matches_host(edgeq_cmd, tmp_path):
 def test_targets_lists_boards(edgeq_cmd):
     r = _cli(edgeq_cmd, "targets")
     assert r.returncode == 0 and "mps2-an386" in r.stdout and "cortex-m4" in r.stdout
+    # every board's full name (what --target takes), even at 80 columns; build-only boards say so
+    assert all(name in r.stdout for name in ("stm32f4-discovery", "arduino-nano-33-ble", "nucleo-l4r5zi"))
+    assert "Renode" in r.stdout and "no: build" in r.stdout
