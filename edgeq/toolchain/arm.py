@@ -312,7 +312,7 @@ def firmware_sources(sources, target, *, diag: bool = False, model_id: str | Non
 
 
 def board_files(target) -> dict[str, str]:
-    """The board support of ``target``'s family and its rendered linker script: with a
+    """The board support of ``target``'s family (with ``boards/common/``) and its rendered linker script: with a
     ``main.c`` (``int main(void)``, its return value the exit code) a complete program."""
     from edgeq.codegen.templates import render, templates_dir
 
@@ -323,8 +323,8 @@ def board_files(target) -> dict[str, str]:
     files = {"board.ld": render(f"boards/{target.family}/{target.family}.ld.j2", {
         "board": target.name, "flash_origin": target.flash.origin, "flash_size": target.flash.size,
         "ram_origin": target.ram.origin, "ram_size": target.ram.size, "stack_size": target.stack_size})}
-    for p in sorted(board_dir.iterdir()):
-        if p.suffix in (".c", ".h"):
+    for p in [*sorted((tdir / "boards" / "common").iterdir()), *sorted(board_dir.iterdir())]:
+        if p.suffix in (".c", ".h"):  # what every family shares (semihosting), then its own
             files[p.name] = p.read_text()
     return files
 

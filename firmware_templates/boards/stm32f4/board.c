@@ -16,8 +16,6 @@
  */
 #include "board.h"
 
-#include <string.h>
-
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
 #ifndef EDGEQ_HSE_HZ
@@ -390,61 +388,4 @@ uint32_t board_ticks(void)
 uint32_t board_cycles(void)
 {
     return DWT_CYCCNT;
-}
-
-/* ---- semihosting (ARM "Semihosting for AArch32 and AArch64", BKPT 0xAB on M-profile) ---- */
-
-static int semihost(int op, void *arg)
-{
-    register int r0 __asm__("r0") = op;
-    register void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-int board_sh_open(const char *name, int mode)
-{
-    uint32_t block[3];
-    block[0] = (uint32_t)(uintptr_t)name;
-    block[1] = (uint32_t)mode;
-    block[2] = (uint32_t)strlen(name);
-    return semihost(0x01, block);
-}
-
-int board_sh_read(int fh, void *buf, size_t len)
-{
-    uint32_t block[3];
-    block[0] = (uint32_t)fh;
-    block[1] = (uint32_t)(uintptr_t)buf;
-    block[2] = (uint32_t)len;
-    return (int)len - semihost(0x06, block); /* SYS_READ returns the bytes NOT read */
-}
-
-int board_sh_write(int fh, const void *buf, size_t len)
-{
-    uint32_t block[3];
-    block[0] = (uint32_t)fh;
-    block[1] = (uint32_t)(uintptr_t)buf;
-    block[2] = (uint32_t)len;
-    return (int)len - semihost(0x05, block);
-}
-
-void board_sh_close(int fh)
-{
-    uint32_t block[1];
-    block[0] = (uint32_t)fh;
-    (void)semihost(0x02, block);
-}
-
-void board_exit(int code)
-{
-    /* SYS_EXIT_EXTENDED: {ADP_Stopped_ApplicationExit, code} -> the emulator's exit code.
-     * Without a debugger attached, BKPT faults (a real board stops here). */
-    uint32_t block[2];
-    block[0] = 0x20026u;
-    block[1] = (uint32_t)code;
-    (void)semihost(0x20, block);
-    for (;;) {
-        __asm__ volatile("wfi");
-    }
 }

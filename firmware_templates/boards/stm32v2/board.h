@@ -42,5 +42,8 @@ int board_sh_read(int fh, void *buf, size_t len);        /* bytes read */
 int board_sh_write(int fh, const void *buf, size_t len); /* bytes written */
 void board_sh_close(int fh);
 void board_exit(int code) __attribute__((noreturn));     /* SYS_EXIT_EXTENDED with the code */
+/* Hooks of boards/common/semihosting.c (weak no-ops there): around every call; before the exit. */
+void board_sh_sync(void);
+void board_before_exit(void);
 
 #endif /* EDGEQ_BOARD_H */
