@@ -161,7 +161,8 @@ def _command(fw, target, *, serial: str, icount: bool, plugin_out: Path | None,
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """Stop QEMU and everything it started (its own process group), waiting for it."""
+    """Stop an emulator and everything it started (its own process group: QEMU; Renode's
+    launcher and the mono under it), waiting for it."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -171,7 +172,10 @@ def _kill(proc: subprocess.Popen) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-    for stream in (proc.stdout, proc.stderr):
+    # the group's leader may have gone first: whatever is left of its group goes too
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             with contextlib.suppress(OSError):
                 stream.close()

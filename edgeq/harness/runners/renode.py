@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edgeq.errors import MissingToolError, TargetError
-from edgeq.harness.runners.qemu import _HELD, _no_core_dumps, poll
+from edgeq.harness.runners.qemu import _HELD, _kill, _no_core_dumps, poll
 
 log = logging.getLogger(__name__)
 
@@ -248,27 +248,6 @@ class _Log:
         self.poll()
         keep = [ln.strip() for ln in self.lines if ln.strip() and not ln.strip().startswith("(")]
         return " | ".join(keep[-n:])
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    """Stop Renode (the launcher script and the mono process under it: their own process
-    group), waiting for it."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-    # the launcher may have gone first: whatever is left of its group goes too
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 @contextlib.contextmanager
