@@ -342,7 +342,7 @@ def emulator_of(target) -> str | None:
     or None (a board edgeq can only build for, or run over its serial port)."""
     if target.qemu_machine:
         return "qemu"
-    if getattr(target, "renode_platform", None):
+    if target.renode_platform:
         return "renode"
     return None
 

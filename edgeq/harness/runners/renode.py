@@ -100,7 +100,7 @@ def _missing_reason() -> str | None:
 
 def available(target=None) -> str | None:
     """None when Renode can run ``target`` (any Renode board when None) here, else why not."""
-    if target is not None and not getattr(target, "renode_platform", None):
+    if target is not None and not target.renode_platform:
         return f"{target.name} has no Renode platform"
     return _missing_reason()
 
@@ -499,7 +499,7 @@ def target_session(fw, target, *, timeout: float = 30.0, count_instructions: boo
     from edgeq.harness.runners.qemu import _describe_fault
 
     renode = require()
-    if not getattr(target, "renode_platform", None):
+    if not target.renode_platform:
         raise TargetError(f"{target.name} cannot be emulated by Renode (no Renode platform)")
     uart = uart_peripheral(target.renode_platform, target.uart_base, renode)
     kwargs.setdefault("on_fault", lambda f: f"firmware faulted on {target.name}: {_describe_fault(fw, f)}")
